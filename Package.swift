@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+// difs: a FUSE file system that shows an NVMe end-to-end data protection (PI) image as three files.
+import PackageDescription
+
+let package = Package(
+    name: "difs",
+    products: [
+        .executable(name: "difs", targets: ["difs"]),
+    ],
+    targets: [
+        // The one door to C for FUSE: libfuse3 through pkg-config.
+        .systemLibrary(
+            name: "CFuse3",
+            pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]
+        ),
+        // Pure Swift engine: geometry, CRCs, tuples, policy, generate/verify, volume, report, options.
+        // No FUSE here; its tests need no mount and no root.
+        .target(name: "DifsCore", dependencies: ["CDifsCRC"]),
+        // CRC-16/T10-DIF, CRC-64/NVME and CRC-32C: carry-less-multiply folding (SSE PCLMULQDQ,
+        // AVX-512 VPCLMULQDQ) chosen at run time, with a portable table fallback.
+        .target(name: "CDifsCRC"),
+        // Thin libfuse3 low-level adapter over the core.
+        .target(name: "DifsFuse", dependencies: ["CFuse3", "DifsCore"]),
+        .executableTarget(name: "difs", dependencies: ["DifsCore", "DifsFuse"]),
+        .executableTarget(name: "difs-crcbench", dependencies: ["CDifsCRC"]),
+        .testTarget(name: "DifsCoreTests", dependencies: ["DifsCore", "CDifsCRC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

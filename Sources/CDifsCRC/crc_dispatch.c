@@ -1,0 +1,150 @@
+/* crc_dispatch.c: the public CDifsCRC entry points, which detect CPU features at run time, select
+ * a path, and apply each CRC's init/xorout convention around the raw-register kernels. */
+#include "crc_internal.h"
+
+/* Why dispatch at run time: the package is built without global -m flags so the same binary runs
+ * on any x86-64 CPU; the PCLMUL and VPCLMUL kernels are compiled with per-function
+ * __attribute__((target(...))) and are only entered after __builtin_cpu_supports confirms the
+ * instructions (and, for AVX-512, the OS-enabled register state) are present. */
+
+/* 0 = nothing chosen yet; otherwise a concrete difs_crc_path. Relaxed atomics: the value is a
+ * plain configuration word, and every value it can hold is a correct implementation. */
+static int g_selected = 0;
+
+static int cpu_has_pclmul(void) {
+#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+#else
+    return 0;
+#endif
+}
+
+static int cpu_has_vpclmul(void) {
+#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+    __builtin_cpu_init();
+    /* The 512-bit kernel also uses the 128-bit PCLMULQDQ/SSE4.1 code for its final steps. */
+    return cpu_has_pclmul() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("vpclmulqdq");
+#else
+    return 0;
+#endif
+}
+
+int difs_crc_path_available(difs_crc_path path) {
+    switch (path) {
+    case DIFS_CRC_PATH_AUTO:
+    case DIFS_CRC_PATH_TABLE:
+        return 1;
+    case DIFS_CRC_PATH_PCLMUL:
+        return cpu_has_pclmul();
+    case DIFS_CRC_PATH_VPCLMUL:
+        return cpu_has_vpclmul();
+    }
+    return 0;
+}
+
+static difs_crc_path best_path(void) {
+    if (cpu_has_vpclmul()) return DIFS_CRC_PATH_VPCLMUL;
+    if (cpu_has_pclmul()) return DIFS_CRC_PATH_PCLMUL;
+    return DIFS_CRC_PATH_TABLE;
+}
+
+int difs_crc_select(difs_crc_path path) {
+    if (path == DIFS_CRC_PATH_AUTO) path = best_path();
+    else if (path < DIFS_CRC_PATH_AUTO || path > DIFS_CRC_PATH_VPCLMUL || !difs_crc_path_available(path))
+        return -1;
+    __atomic_store_n(&g_selected, (int)path, __ATOMIC_RELAXED);
+    return 0;
+}
+
+difs_crc_path difs_crc_selected(void) {
+    int p = __atomic_load_n(&g_selected, __ATOMIC_RELAXED);
+    if (p == 0) {
+        p = (int)best_path();
+        /* First use wins; a concurrent difs_crc_select() is never overwritten. */
+        int expected = 0;
+        if (!__atomic_compare_exchange_n(&g_selected, &expected, p, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            p = expected;
+    }
+    return (difs_crc_path)p;
+}
+
+const char *difs_crc_path_name(difs_crc_path path) {
+    switch (path) {
+    case DIFS_CRC_PATH_AUTO: return "auto";
+    case DIFS_CRC_PATH_TABLE: return "table";
+    case DIFS_CRC_PATH_PCLMUL: return "pclmul";
+    case DIFS_CRC_PATH_VPCLMUL: return "vpclmul";
+    }
+    return NULL;
+}
+
+/* AUTO means "the selected path"; an unavailable path quietly degrades to TABLE so a caller's
+ * mistake can never execute an illegal instruction. */
+static inline difs_crc_path resolve(difs_crc_path path) {
+    if (path == DIFS_CRC_PATH_AUTO) return difs_crc_selected();
+    if (path == DIFS_CRC_PATH_TABLE || !difs_crc_path_available(path)) return DIFS_CRC_PATH_TABLE;
+    return path;
+}
+
+static inline uint16_t crc16_raw(difs_crc_path path, uint16_t reg, const uint8_t *p, size_t n) {
+    switch (path) {
+#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+    case DIFS_CRC_PATH_PCLMUL: return difs_crc16_pclmul_raw(reg, p, n);
+    case DIFS_CRC_PATH_VPCLMUL: return difs_crc16_vpclmul_raw(reg, p, n);
+#endif
+    default: return difs_crc16_table_raw(reg, p, n);
+    }
+}
+
+static inline uint64_t crc64_raw(difs_crc_path path, uint64_t reg, const uint8_t *p, size_t n) {
+    switch (path) {
+#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+    case DIFS_CRC_PATH_PCLMUL: return difs_crc64_pclmul_raw(reg, p, n);
+    case DIFS_CRC_PATH_VPCLMUL: return difs_crc64_vpclmul_raw(reg, p, n);
+#endif
+    default: return difs_crc64_table_raw(reg, p, n);
+    }
+}
+
+static inline uint32_t crc32c_raw(difs_crc_path path, uint32_t reg, const uint8_t *p, size_t n) {
+    switch (path) {
+#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+    case DIFS_CRC_PATH_PCLMUL: return difs_crc32c_pclmul_raw(reg, p, n);
+    case DIFS_CRC_PATH_VPCLMUL: return difs_crc32c_vpclmul_raw(reg, p, n);
+#endif
+    default: return difs_crc32c_table_raw(reg, p, n);
+    }
+}
+
+/* Conventions: T10-DIF has init 0 and no xorout, so `previous` is the register itself.
+ * CRC-64/NVME and CRC-32C have init = xorout = all ones, so the register is ~previous. */
+
+uint16_t difs_crc16_t10dif_on(difs_crc_path path, uint16_t previous, const void *buf, size_t len) {
+    if (len == 0) return previous;
+    return crc16_raw(resolve(path), previous, (const uint8_t *)buf, len);
+}
+
+uint64_t difs_crc64_nvme_on(difs_crc_path path, uint64_t previous, const void *buf, size_t len) {
+    if (len == 0) return previous;
+    return ~crc64_raw(resolve(path), ~previous, (const uint8_t *)buf, len);
+}
+
+uint32_t difs_crc32c_on(difs_crc_path path, uint32_t previous, const void *buf, size_t len) {
+    if (len == 0) return previous;
+    return ~crc32c_raw(resolve(path), ~previous, (const uint8_t *)buf, len);
+}
+
+uint16_t difs_crc16_t10dif(uint16_t previous, const void *buf, size_t len) {
+    return difs_crc16_t10dif_on(DIFS_CRC_PATH_AUTO, previous, buf, len);
+}
+
+uint64_t difs_crc64_nvme(uint64_t previous, const void *buf, size_t len) {
+    return difs_crc64_nvme_on(DIFS_CRC_PATH_AUTO, previous, buf, len);
+}
+
+uint32_t difs_crc32c(uint32_t previous, const void *buf, size_t len) {
+    return difs_crc32c_on(DIFS_CRC_PATH_AUTO, previous, buf, len);
+}

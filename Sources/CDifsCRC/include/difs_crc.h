@@ -1,0 +1,54 @@
+/* difs_crc.h: public interface of the CDifsCRC target, the three NVMe protection-information
+ * checksums (CRC-16/T10-DIF, CRC-64/NVME, CRC-32C) with a run-time choice of implementation. */
+#ifndef DIFS_CRC_H
+#define DIFS_CRC_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Implementations ("paths"). Every path computes bit-identical results. */
+typedef enum {
+    DIFS_CRC_PATH_AUTO = 0,     /* the fastest available (default) */
+    DIFS_CRC_PATH_TABLE = 1,    /* portable, slice-by-16 tables, any CPU */
+    DIFS_CRC_PATH_PCLMUL = 2,   /* SSE4.1 + PCLMULQDQ folding, 128-bit lanes */
+    DIFS_CRC_PATH_VPCLMUL = 3,  /* AVX-512 VPCLMULQDQ folding, 512-bit lanes */
+} difs_crc_path;
+
+/* 1 if this CPU (and build) can run `path`, else 0. AUTO and TABLE are always available. */
+int difs_crc_path_available(difs_crc_path path);
+
+/* Set the path the 3 dispatching functions use; 0 ok, -1 unavailable (nothing changed).
+ * AUTO picks the best available. Thread-safe enough to call once at start (atomic store). */
+int difs_crc_select(difs_crc_path path);
+
+/* The concrete path in use (never AUTO). */
+difs_crc_path difs_crc_selected(void);
+
+/* "auto", "table", "pclmul", "vpclmul" (NULL for values outside the enum). */
+const char *difs_crc_path_name(difs_crc_path path);
+
+/* Checksums. `previous` is the checksum of the bytes before `buf` (0 when there are none), so
+ * f(f(0, a), b) == f(0, a || b) for all three.
+ *   CRC-16/T10-DIF: poly 0x8BB7, init 0, not reflected, xorout 0 ("123456789" -> 0xD0DB).
+ *   CRC-64/NVME:    reflected poly 0x9A6C9329AC4BC9B5, init/xorout all ones (-> 0xAE8B14860A799888).
+ *   CRC-32C:        reflected poly 0x82F63B78, init/xorout all ones (-> 0xE3069283).
+ * `buf` may be NULL when `len` is 0; any alignment is fine. */
+uint16_t difs_crc16_t10dif(uint16_t previous, const void *buf, size_t len);
+uint64_t difs_crc64_nvme(uint64_t previous, const void *buf, size_t len);
+uint32_t difs_crc32c(uint32_t previous, const void *buf, size_t len);
+
+/* The same on an explicit path (for tests and benchmarks); the path must be available
+ * (an unavailable path falls back to TABLE rather than faulting). AUTO means the selected one. */
+uint16_t difs_crc16_t10dif_on(difs_crc_path path, uint16_t previous, const void *buf, size_t len);
+uint64_t difs_crc64_nvme_on(difs_crc_path path, uint64_t previous, const void *buf, size_t len);
+uint32_t difs_crc32c_on(difs_crc_path path, uint32_t previous, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIFS_CRC_H */

@@ -1,0 +1,44 @@
+// What the volume needs from the bytes under it: positioned I/O, flush, and where the holes are.
+
+/// Which bytes of a range hold data in the image file (SEEK_DATA/SEEK_HOLE).
+public enum Allocation: Sendable, Equatable {
+    /// Every byte is allocated.
+    case data
+    /// Every byte is in a hole.
+    case hole
+    /// Some of each: the allocated extents, ascending, clipped to the range.
+    case mixed([Range<UInt64>])
+
+    /// True when `bytes` (inside the range asked about) lie wholly in a hole.
+    public func isHole(_ bytes: Range<UInt64>) -> Bool {
+        switch self {
+        case .data: return false
+        case .hole: return true
+        case .mixed(let extents): return !extents.contains { $0.overlaps(bytes) }
+        }
+    }
+}
+
+/// Bytes by image-file offset. `ImageFile` is the real one; tests use an in-memory store.
+public protocol BlockStore: Sendable {
+    /// Image size in bytes.
+    var size: UInt64 { get }
+    /// The file system's allocation unit (st_blksize): a write allocates whole units.
+    var allocationUnit: Int { get }
+    /// Fills `buffer` from `byteOffset`; holes read as zeros.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: UInt64) throws(SystemError)
+    func write(_ bytes: UnsafeRawBufferPointer, at byteOffset: UInt64) throws(SystemError)
+    func allocation(of bytes: Range<UInt64>) throws(SystemError) -> Allocation
+    func synchronize() throws(SystemError)
+}
+
+/// A failed system call: the errno and what was being done.
+public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var errno: Int32
+    public var operation: String
+    public init(errno: Int32, operation: String) {
+        self.errno = errno
+        self.operation = operation
+    }
+    public var description: String { "\(operation): \(errnoDescription(errno))" }
+}

@@ -1,0 +1,182 @@
+// Parsing of `-o` option strings (DESIGN §3): difs's own keys typed and validated, the rest kept for libfuse.
+
+/// What the `-o` options of a mount (or a subcommand) ask for.
+public struct Options: Sendable, Equatable {
+    public var format = Format()
+    public var policy = Policy.defaults(for: .type1)
+    /// `ro`: refuse writes (also handed to libfuse so the kernel mounts read-only).
+    public var readOnly = false
+    /// Options difs does not know, in order, for libfuse to accept or reject.
+    public var passThrough: [String] = []
+
+    public init() {}
+
+    /// Every key difs owns, with its default, for `--help`.
+    public static let help: [(key: String, values: String, defaultValue: String)] = [
+        ("logical_block_size", "512|1024|...|65536 (K suffix ok)", "512"),
+        ("ms", "metadata bytes per block", "the tuple size: 8 (pif=0), 16 (pif=2)"),
+        ("pi", "0|1|2|3 (protection type; 0 = no checks)", "1"),
+        ("pif", "0 (16-bit CRC guard) | 2 (64-bit CRC guard)", "0"),
+        ("pil", "0 (tuple in the last bytes) | 1 (first bytes)", "0"),
+        ("layout", "separate|interleaved", "separate"),
+        ("prchk", "guard, app, ref joined by +, or none, or all", "guard+ref (pi=1,2), guard (pi=3)"),
+        ("pract", "1|0 (generate PI on write)", "1"),
+        ("apptag", "0..0xffff", "0"),
+        ("appmask", "0..0xffff", "0xffff"),
+        ("reftag", "type 2 base / type 3 tag (decimal or 0x hex)", "0"),
+        ("errors", "eio|eilseq|report", "eio"),
+        ("holes", "deallocated|check", "deallocated"),
+        ("ro", "mount read-only", "off"),
+    ]
+
+    /// Parses the `-o` arguments in order (later keys win, as in mount(8)). `allowed` limits the
+    /// keys (subcommands take only the format keys); a difs key outside it is refused.
+    public static func parse(_ groups: [String], passThroughAllowed: Bool = true) throws(ConfigError) -> Options {
+        var options = Options()
+        var prchk: (text: String, checks: Checks?, all: Bool)?  // resolved once `pi` is known
+        var refTagText: String?
+        var type = ProtectionType.type1
+
+        for group in groups {
+            for item in group.split(separator: ",", omittingEmptySubsequences: true).map(String.init) {
+                let key: String, value: String?
+                if let eq = item.firstIndex(of: "=") {
+                    key = String(item[..<eq]); value = String(item[item.index(after: eq)...])
+                } else {
+                    key = item; value = nil
+                }
+                let subject = "-o \(item)"
+                func required() throws(ConfigError) -> String {
+                    guard let value, !value.isEmpty else { throw ConfigError(subject, "needs a value (\(key)=...)") }
+                    return value
+                }
+                switch key {
+                case "logical_block_size":
+                    options.format.logicalBlockSize = Int(try parseSize(try required(), subject: subject,
+                                                                         rule: "expected a power of two from 512 to 65536"))
+                case "ms":
+                    options.format.requestedMetadataSize = Int(try parseNumber(try required(), max: 65535, subject: subject,
+                                                                               rule: "expected 0 to 65535 bytes"))
+                case "pi":
+                    let v = try parseNumber(try required(), max: 3, subject: subject, rule: "expected 0, 1, 2 or 3")
+                    type = ProtectionType(rawValue: Int(v))!
+                case "pif":
+                    let v = try required()
+                    switch v {
+                    case "0": options.format.guardFormat = .crc16
+                    case "2": options.format.guardFormat = .crc64
+                    case "1": throw ConfigError(subject, "the 32-bit CRC-32C guard format is not supported yet; expected 0 or 2")
+                    default: throw ConfigError(subject, "expected 0 (16-bit guard) or 2 (64-bit guard)")
+                    }
+                case "pil":
+                    let v = try required()
+                    guard v == "0" || v == "1" else { throw ConfigError(subject, "expected 0 (tuple last) or 1 (tuple first)") }
+                    options.format.placement = v == "0" ? .last : .first
+                case "layout":
+                    guard let layout = Layout(rawValue: try required()) else {
+                        throw ConfigError(subject, "expected separate or interleaved")
+                    }
+                    options.format.layout = layout
+                case "prchk":
+                    let v = try required()
+                    prchk = (v, nil, false)
+                    switch v {
+                    case "none": prchk!.checks = []
+                    case "all": prchk!.all = true
+                    default:
+                        var checks: Checks = []
+                        for part in v.split(separator: "+", omittingEmptySubsequences: false) {
+                            switch part {
+                            case "guard": checks.insert(.guardTag)
+                            case "app": checks.insert(.appTag)
+                            case "ref": checks.insert(.refTag)
+                            default: throw ConfigError(subject, "expected guard, app, ref joined by +, or none, or all")
+                            }
+                        }
+                        prchk!.checks = checks
+                    }
+                case "pract":
+                    let v = try required()
+                    guard v == "0" || v == "1" else { throw ConfigError(subject, "expected 1 (generate PI on write) or 0") }
+                    options.policy.generateOnWrite = v == "1"
+                case "apptag":
+                    options.policy.appTag = UInt16(try parseNumber(try required(), max: 0xFFFF, subject: subject,
+                                                                   rule: "expected 0 to 0xffff"))
+                case "appmask":
+                    options.policy.appMask = UInt16(try parseNumber(try required(), max: 0xFFFF, subject: subject,
+                                                                    rule: "expected 0 to 0xffff"))
+                case "reftag":
+                    refTagText = item
+                    options.policy.refTagBase = try parseNumber(try required(), max: (1 << 48) - 1, subject: subject,
+                                                                rule: "expected 0 to 0xffffffffffff")
+                case "errors":
+                    guard let mode = ErrorMode(rawValue: try required()) else {
+                        throw ConfigError(subject, "expected eio, eilseq or report")
+                    }
+                    options.policy.errors = mode
+                case "holes":
+                    guard let mode = HoleMode(rawValue: try required()) else {
+                        throw ConfigError(subject, "expected deallocated or check")
+                    }
+                    options.policy.holes = mode
+                case "ro":
+                    guard value == nil else { throw ConfigError(subject, "takes no value") }
+                    options.readOnly = true
+                    options.passThrough.append(item)
+                case "rw":
+                    options.readOnly = false
+                    options.passThrough.append(item)
+                default:
+                    guard passThroughAllowed else { throw ConfigError(subject, "unknown option") }
+                    options.passThrough.append(item)
+                }
+            }
+        }
+
+        options.format.protectionType = type
+        try options.format.validate()
+        if let prchk {
+            if prchk.all {
+                options.policy.checks = .all(for: type)
+            } else {
+                let checks = prchk.checks!
+                if type == .type3 && checks.contains(.refTag) {
+                    throw ConfigError("-o prchk=\(prchk.text)", "type 3 (pi=3) has no reference tag to check; drop ref")
+                }
+                if type == .none && !checks.isEmpty {
+                    throw ConfigError("-o prchk=\(prchk.text)", "pi=0 has no protection information to check")
+                }
+                options.policy.checks = checks
+            }
+        } else {
+            options.policy.checks = .defaults(for: type)
+        }
+        let mask = options.format.guardFormat.refTagMask
+        if let refTagText, options.policy.refTagBase > mask {
+            throw ConfigError("-o \(refTagText)", "wider than the \(options.format.guardFormat.refTagBits)-bit reference tag of pif=\(options.format.guardFormat.rawValue)")
+        }
+        return options
+    }
+}
+
+/// A number in decimal or 0x hex, at most `max`.
+func parseNumber(_ text: String, max: UInt64, subject: String, rule: String) throws(ConfigError) -> UInt64 {
+    let lower = text.lowercased()
+    let value: UInt64?
+    if lower.hasPrefix("0x") { value = UInt64(lower.dropFirst(2), radix: 16) } else { value = UInt64(lower, radix: 10) }
+    guard let value, value <= max else { throw ConfigError(subject, rule) }
+    return value
+}
+
+/// A block size: decimal or hex, or with a K suffix as QEMU's size properties take (`4k`, `64K`).
+func parseSize(_ text: String, subject: String, rule: String) throws(ConfigError) -> UInt64 {
+    var digits = text
+    var scale: UInt64 = 1
+    if let last = text.last, last == "k" || last == "K" {
+        digits = String(text.dropLast()); scale = 1024
+    }
+    let n = try parseNumber(digits, max: 1 << 20, subject: subject, rule: rule)
+    let v = n * scale
+    guard v >= 512, v <= 65536, v & (v - 1) == 0 else { throw ConfigError(subject, rule) }
+    return v
+}

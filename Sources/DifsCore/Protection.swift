@@ -1,0 +1,177 @@
+// Generate and verify, twins over one block: the protection rules of DESIGN §2 (QEMU hw/nvme/dif.c).
+
+/// Which check a block failed.
+public enum PIErrorKind: String, Sendable, CaseIterable {
+    case guardTag = "guard"
+    case appTag = "apptag"
+    case refTag = "reftag"
+}
+
+/// A PI check failure with its evidence. Never a bare Bool: the kind, the block and both values.
+public struct PIError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var kind: PIErrorKind
+    public var lba: UInt64
+    /// The value stored in the tuple.
+    public var stored: UInt64
+    /// The value the check wanted: the computed guard, the expected apptag or reftag.
+    public var expected: UInt64
+    /// Apptag checks compare under this mask.
+    public var appMask: UInt16 = 0xFFFF
+    /// Hex digits of the field, so values print at their width (4, 8, 12 or 16).
+    public var fieldDigits: Int
+
+    public init(kind: PIErrorKind, lba: UInt64, stored: UInt64, expected: UInt64, appMask: UInt16 = 0xFFFF,
+                fieldDigits: Int) {
+        self.kind = kind
+        self.lba = lba
+        self.stored = stored
+        self.expected = expected
+        self.appMask = appMask
+        self.fieldDigits = fieldDigits
+    }
+
+    /// The pi-status line (DESIGN §3): `lba 17: guard error: stored 0x1a2b computed 0x3c4d`.
+    public var description: String {
+        let s = hex(stored, digits: fieldDigits), e = hex(expected, digits: fieldDigits)
+        switch kind {
+        case .guardTag: return "lba \(lba): guard error: stored \(s) computed \(e)"
+        case .appTag: return "lba \(lba): apptag error: stored \(s) expected \(e) mask \(hex(UInt64(appMask), digits: 4))"
+        case .refTag: return "lba \(lba): reftag error: stored \(s) expected \(e)"
+        }
+    }
+
+    /// The log line, in the style of Linux t10-pi: `guard tag error at lba 17 (rcvd 1a2b, want 3c4d)`.
+    public var logLine: String {
+        let name: String
+        switch kind {
+        case .guardTag: name = "guard tag"
+        case .appTag: name = "app tag"
+        case .refTag: name = "ref tag"
+        }
+        return "\(name) error at lba \(lba) (rcvd \(hex(stored, digits: fieldDigits, prefix: false)), want \(hex(expected, digits: fieldDigits, prefix: false)))"
+    }
+}
+
+/// The outcome of checking one block.
+public enum BlockVerdict: Sendable, Equatable {
+    /// Every enabled check passed.
+    case ok
+    /// Unwritten: its data is a hole (or LBA 0 all zeros with a guard error); not checked.
+    case unwritten
+    /// The tuple's escape values switched checking off for this block.
+    case escaped
+    case failed(PIError)
+}
+
+/// Everything needed to generate or verify one block, filled once per mount from the format and
+/// the policy (as SPDK's `spdk_dif_ctx`). `generate` and `verify` take the same arguments.
+public struct ProtectionContext: Sendable {
+    public let format: Format
+    public let policy: Policy
+    let guardFormat: GuardFormat
+    let tupleOffset: Int
+    let prefixLength: Int
+    let refTagMask: UInt64
+
+    public init(format: Format, policy: Policy) {
+        self.format = format
+        self.policy = policy
+        self.guardFormat = format.guardFormat
+        self.tupleOffset = format.tupleOffset
+        self.prefixLength = format.guardedMetadataPrefix
+        self.refTagMask = format.guardFormat.refTagMask
+    }
+
+    /// The reference tag a check expects for `lba`: type 1 the LBA, type 2 base + LBA, both masked
+    /// to the tag width; type 3 has none (never checked).
+    public func expectedRefTag(lba: UInt64) -> UInt64? {
+        switch format.protectionType {
+        case .type1: return lba & refTagMask
+        case .type2: return (policy.refTagBase &+ lba) & refTagMask
+        case .none, .type3: return nil
+        }
+    }
+
+    /// The reference tag PRACT writes: the expected one, or for type 3 the option `reftag`.
+    public func generatedRefTag(lba: UInt64) -> UInt64 {
+        expectedRefTag(lba: lba) ?? (policy.refTagBase & refTagMask)
+    }
+
+    /// Guard over the block's data, then the metadata bytes in front of the tuple (pil=0).
+    @inline(__always)
+    func computeGuard(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer) -> UInt64 {
+        let crc = CRC.guardTag(guardFormat, data)
+        guard prefixLength > 0 else { return crc }
+        return CRC.guardTag(guardFormat, UnsafeRawBufferPointer(rebasing: metadata[0..<prefixLength]), continuing: crc)
+    }
+
+    /// PRACT: writes a fresh tuple for block `lba` into `metadata`; the metadata bytes outside the
+    /// tuple are kept. `data` is `logical_block_size` bytes, `metadata` is `ms` bytes.
+    public func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64) {
+        let guardTag = computeGuard(data: data, metadata: UnsafeRawBufferPointer(metadata))
+        let tuple = PITuple(guardTag: guardTag, appTag: policy.appTag, refTag: generatedRefTag(lba: lba))
+        tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
+    }
+
+    /// Checks block `lba`. `unwritten` says its data lies wholly in a hole of the image file; the
+    /// caller asks only when `holes=deallocated`.
+    public func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
+                       unwritten: Bool) -> BlockVerdict {
+        if unwritten { return .unwritten }
+        let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
+
+        // Escapes, before any check (NVM Command Set spec 5.3.2.x; dif.c nvme_dif_prchk_*):
+        // types 1/2 skip when apptag == 0xFFFF; type 3 only when the reftag is all ones too.
+        if tuple.appTag == 0xFFFF {
+            if format.protectionType != .type3 || tuple.refTag == refTagMask { return .escaped }
+        }
+
+        let checks = policy.checks
+        if checks.contains(.guardTag) {
+            let computed = computeGuard(data: data, metadata: metadata)
+            if computed != tuple.guardTag {
+                // QEMU forgives a guard error on LBA 0 when its data is all zeros: a raw image's
+                // first block is always allocated, so "unwritten" cannot be told apart there.
+                if lba == 0 && policy.holes == .deallocated && isAllZero(data) { return .unwritten }
+                return .failed(PIError(kind: .guardTag, lba: lba, stored: tuple.guardTag, expected: computed,
+                                       fieldDigits: guardFormat.guardSize * 2))
+            }
+        }
+        if checks.contains(.appTag) && (tuple.appTag & policy.appMask) != (policy.appTag & policy.appMask) {
+            return .failed(PIError(kind: .appTag, lba: lba, stored: UInt64(tuple.appTag), expected: UInt64(policy.appTag),
+                                   appMask: policy.appMask, fieldDigits: 4))
+        }
+        if checks.contains(.refTag), let expected = expectedRefTag(lba: lba), tuple.refTag != expected {
+            return .failed(PIError(kind: .refTag, lba: lba, stored: tuple.refTag, expected: expected,
+                                   fieldDigits: guardFormat.refTagBits / 4))
+        }
+        return .ok
+    }
+
+    /// The tuple an unwritten block reads as, all ones (QEMU dif.c nvme_dif_mangle_mdata).
+    public func writeUnwrittenTuple(into metadata: UnsafeMutableRawBufferPointer) {
+        UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset..<(tupleOffset + format.tupleSize)])
+            .initializeMemory(as: UInt8.self, repeating: 0xFF)
+    }
+}
+
+func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var i = 0
+    let n = bytes.count
+    // Eight bytes at a time; the buffers here are block-sized multiples of eight.
+    while i + 8 <= n {
+        if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
+        i += 8
+    }
+    while i < n {
+        if bytes[i] != 0 { return false }
+        i += 1
+    }
+    return true
+}
+
+func hex(_ value: UInt64, digits: Int, prefix: Bool = true) -> String {
+    let s = String(value, radix: 16)
+    let padded = s.count < digits ? String(repeating: "0", count: digits - s.count) + s : s
+    return prefix ? "0x" + padded : padded
+}

@@ -1,0 +1,74 @@
+// The session lifecycle, as in libfuse's examples: new → signal handlers → mount → daemonize →
+// loop → remove handlers → unmount → destroy.
+import CFuse3
+import DifsCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum FuseSession {
+    /// Mounts `fileSystem` at `mountpoint` and serves it until unmounted or signalled.
+    /// `libfuseOptions` are the `-o` options difs does not own; libfuse rejects what it does not
+    /// know before anything is mounted. Returns the process exit status.
+    public static func serve(_ fileSystem: DifsFileSystem, mountpoint: String, imagePath: String,
+                             libfuseOptions: [String], foreground: Bool, debug: Bool, singleThreaded: Bool) -> Int32 {
+        var args = fuse_args()
+        defer { fuse_opt_free_args(&args) }
+        // fsname/subtype make `mount` show "IMAGE on DIR type fuse.difs".
+        let escapedImage = imagePath.replacingAll(",", with: "\\,")
+        var options = ["fsname=\(escapedImage)", "subtype=difs", "default_permissions"] + libfuseOptions
+        if debug { options.append("debug") }
+        for arg in ["difs", "-o", options.joined(separator: ",")] { fuse_opt_add_arg(&args, arg) }
+
+        var ops = DifsFileSystem.operations
+        let userdata = Unmanaged.passRetained(fileSystem)
+        defer { userdata.release() }
+        guard let session = fuse_session_new(&args, &ops, MemoryLayout<fuse_lowlevel_ops>.size, userdata.toOpaque()) else {
+            printError("difs: -o \(libfuseOptions.joined(separator: ",")): rejected by libfuse (see the message above)")
+            return 2
+        }
+        defer { fuse_session_destroy(session) }
+        guard fuse_set_signal_handlers(session) == 0 else {
+            printError("difs: cannot install signal handlers")
+            return 1
+        }
+        defer { fuse_remove_signal_handlers(session) }
+        guard fuse_session_mount(session, mountpoint) == 0 else {
+            printError("difs: \(mountpoint): mount failed (see the message above)")
+            return 1
+        }
+        defer { fuse_session_unmount(session) }
+        if !foreground && fuse_daemonize(0) != 0 {
+            printError("difs: cannot daemonize")
+            return 1
+        }
+        let status = singleThreaded ? fuse_session_loop(session) : cfuse3_session_loop_mt(session, 10, 0)
+        // 0 on unmount, the signal number after SIGINT/SIGTERM/SIGHUP: both are a clean exit.
+        if status < 0 {
+            printError("difs: session ended: \(errnoDescription(-status))")
+            return 1
+        }
+        return 0
+    }
+
+    /// libfuse's own option help (for `difs -h`).
+    public static func printLibfuseHelp() {
+        fuse_lowlevel_help()
+    }
+
+    public static var libfuseVersion: String { String(cString: fuse_pkgversion()) }
+}
+
+/// One line to standard error, in one write(2) so lines from threads never interleave.
+public func printError(_ line: String) {
+    var bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

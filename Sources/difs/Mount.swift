@@ -1,0 +1,178 @@
+// Parsing and validating a mount command line, then handing the volume to the FUSE session.
+import DifsCore
+import DifsFuse
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum Mount {
+    static let usage = "usage: difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT[,OPT...]]   (difs -h for options)"
+
+    /// Everything from the command line, before anything is opened.
+    struct CommandLine {
+        var image: String?
+        var mountpoint: String?
+        var foreground = false
+        var debug = false
+        var singleThreaded = false
+        var help = false
+        var version = false
+        var optionGroups: [String] = []
+    }
+
+    static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
+        var line = CommandLine()
+        var i = 0
+        while i < arguments.count {
+            let arg = arguments[i]
+            switch arg {
+            case "-h", "--help": line.help = true
+            case "-V", "--version": line.version = true
+            case "-f": line.foreground = true
+            case "-d", "--debug": line.debug = true; line.foreground = true
+            case "-s": line.singleThreaded = true
+            case "-o":
+                i += 1
+                guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
+                line.optionGroups.append(arguments[i])
+            default:
+                if arg.hasPrefix("-o") {
+                    line.optionGroups.append(String(arg.dropFirst(2)))
+                } else if arg.hasPrefix("-") && arg.count > 1 {
+                    throw ConfigError(arg, "unknown flag")
+                } else if line.image == nil {
+                    line.image = arg
+                } else if line.mountpoint == nil {
+                    line.mountpoint = arg
+                } else {
+                    throw ConfigError(arg, "unexpected argument (IMAGE and MOUNTPOINT are already given)")
+                }
+            }
+            i += 1
+        }
+        return line
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let line: CommandLine
+        let options: Options
+        do throws(ConfigError) {
+            line = try parse(arguments)
+            if line.help { printHelp(); return 0 }
+            if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
+            options = try Options.parse(line.optionGroups)
+            guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
+            guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
+            _ = image
+        } catch {
+            printError(error.description)
+            printError(usage)
+            return 2
+        }
+        return mount(line, options)
+    }
+
+    static func mount(_ line: CommandLine, _ options: Options) -> Int32 {
+        let imagePath = line.image!, mountpoint = line.mountpoint!
+        let image: ImageFile
+        let geometry: Geometry
+        do throws(ConfigError) {
+            image = try ImageFile(path: imagePath, readOnly: options.readOnly)
+            do { geometry = try Geometry(format: options.format, imageSize: image.size) } catch {
+                throw ConfigError(imagePath, "\(error.subject) is \(error.reason)")
+            }
+            try checkMountpoint(mountpoint)
+            guard image.lockExclusively() else {
+                throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
+            }
+        } catch {
+            printError(error.description)
+            printError(usage)
+            return 2
+        }
+        if geometry.trailingBytes > 0 {
+            printError("difs: \(imagePath): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
+        }
+        var fuseOptions = options.passThrough
+        if image.isReadOnly && !options.readOnly {
+            printError("difs: \(imagePath): image file is not writable; mounting read-only")
+            fuseOptions.append("ro")
+        }
+        let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
+                            onFailure: { printError("difs: \($0.logLine)") })
+        let fileSystem = DifsFileSystem(volume: volume, image: image)
+        return FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
+                                 foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+    }
+
+    /// The mount point must be an existing directory with nothing mounted on it yet.
+    static func checkMountpoint(_ path: String) throws(ConfigError) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path, "not a directory") }
+        guard let resolved = realpath(path, nil) else { throw ConfigError(path, errnoDescription(errno)) }
+        defer { free(resolved) }
+        let target = String(cString: resolved)
+        if mountPoints().contains(target) {
+            throw ConfigError(path, "already a mount point (in use); unmount it first or choose another directory")
+        }
+    }
+
+    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone).
+    static func mountPoints() -> Set<String> {
+        guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
+        defer { fclose(file) }
+        var result = Set<String>()
+        var lineBuffer: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(lineBuffer) }
+        while getline(&lineBuffer, &capacity, file) > 0 {
+            let fields = String(cString: lineBuffer!).split(separator: " ")
+            if fields.count > 4 { result.insert(unescapeOctal(String(fields[4]))) }
+        }
+        return result
+    }
+
+    static func unescapeOctal(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        let utf8 = Array(text.utf8)
+        var i = 0
+        while i < utf8.count {
+            if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
+               let v = UInt8(String(decoding: utf8[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                bytes.append(v); i += 4
+            } else {
+                bytes.append(utf8[i]); i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func printHelp() {
+        print("""
+            \(usage)
+
+            Mounts an NVMe end-to-end data protection image at MOUNTPOINT as three files:
+              data       the logical blocks; reads check PI (EIO at a bad block), writes generate it
+              metadata   the raw per-block metadata, readable and writable
+              pi-status  a report of failing blocks and counters (read it to EOF)
+
+            Flags:
+              -f         stay in the foreground
+              -d         debug: libfuse's request log (implies -f)
+              -s         single-threaded request loop
+              -h         this help;  -V  version
+
+            difs options (-o key=value; the format keys are QEMU nvme-ns's):
+            """)
+        for entry in Options.help {
+            print("  \(padded(entry.key, 20))\(padded(entry.values, 48))default: \(entry.defaultValue)")
+        }
+        print("\nOther -o options go to libfuse, which rejects what it does not know:")
+        FuseSession.printLibfuseHelp()
+    }
+}
+
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

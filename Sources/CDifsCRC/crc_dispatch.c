@@ -2,6 +2,10 @@
  * a path, and apply each CRC's init/xorout convention around the raw-register kernels. */
 #include "crc_internal.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 /* Why dispatch at run time: the package is built without global -m flags so the same binary runs
  * on any x86-64 CPU; the PCLMUL and VPCLMUL kernels are compiled with per-function
  * __attribute__((target(...))) and are only entered after __builtin_cpu_supports confirms the
@@ -11,25 +15,60 @@
  * plain configuration word, and every value it can hold is a correct implementation. */
 static int g_selected = 0;
 
-static int cpu_has_pclmul(void) {
-#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-#else
+/* CPU probe results, computed once. */
+static pthread_once_t g_probe_once = PTHREAD_ONCE_INIT;
+static int g_has_pclmul = 0;
+static int g_has_vpclmul = 0;
+
+/* 1 if `word` appears in the comma/space separated `list`. */
+static int list_has(const char *list, const char *word) {
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        while (*p == ',' || *p == ' ') p++;
+        size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, word, n) == 0) return 1;
+        p += len;
+    }
     return 0;
+}
+
+static void probe_cpu(void) {
+#if DIFS_CRC_X86
+    __builtin_cpu_init();
+    g_has_pclmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+    /* The 512-bit kernel also uses the 128-bit PCLMULQDQ/SSE4.1 code for its final steps.
+     * __builtin_cpu_supports reports AVX-512 only when the OS saves the zmm state (XCR0). */
+    g_has_vpclmul = g_has_pclmul && __builtin_cpu_supports("avx512f") &&
+                    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                    __builtin_cpu_supports("vpclmulqdq");
 #endif
+    /* DIFS_CRC_DISABLE="vpclmul" or "pclmul" (comma-separated) hides hardware paths, to exercise
+     * the fallbacks (and the tests' skip traits) on a CPU that has everything. Disabling pclmul
+     * also disables vpclmul, which depends on it. */
+    const char *off = getenv("DIFS_CRC_DISABLE");
+    if (off) {
+        if (list_has(off, "pclmul")) g_has_pclmul = 0;
+        if (list_has(off, "vpclmul") || !g_has_pclmul) g_has_vpclmul = 0;
+    }
+}
+
+static int g_probed = 0; /* fast path: skip the pthread_once call once probed */
+
+static inline void ensure_probed(void) {
+    if (__builtin_expect(!__atomic_load_n(&g_probed, __ATOMIC_ACQUIRE), 0)) {
+        pthread_once(&g_probe_once, probe_cpu);
+        __atomic_store_n(&g_probed, 1, __ATOMIC_RELEASE);
+    }
+}
+
+static int cpu_has_pclmul(void) {
+    ensure_probed();
+    return g_has_pclmul;
 }
 
 static int cpu_has_vpclmul(void) {
-#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
-    __builtin_cpu_init();
-    /* The 512-bit kernel also uses the 128-bit PCLMULQDQ/SSE4.1 code for its final steps. */
-    return cpu_has_pclmul() && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("vpclmulqdq");
-#else
-    return 0;
-#endif
+    ensure_probed();
+    return g_has_vpclmul;
 }
 
 int difs_crc_path_available(difs_crc_path path) {
@@ -91,7 +130,7 @@ static inline difs_crc_path resolve(difs_crc_path path) {
 
 static inline uint16_t crc16_raw(difs_crc_path path, uint16_t reg, const uint8_t *p, size_t n) {
     switch (path) {
-#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+#if DIFS_CRC_X86
     case DIFS_CRC_PATH_PCLMUL: return difs_crc16_pclmul_raw(reg, p, n);
     case DIFS_CRC_PATH_VPCLMUL: return difs_crc16_vpclmul_raw(reg, p, n);
 #endif
@@ -101,7 +140,7 @@ static inline uint16_t crc16_raw(difs_crc_path path, uint16_t reg, const uint8_t
 
 static inline uint64_t crc64_raw(difs_crc_path path, uint64_t reg, const uint8_t *p, size_t n) {
     switch (path) {
-#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+#if DIFS_CRC_X86
     case DIFS_CRC_PATH_PCLMUL: return difs_crc64_pclmul_raw(reg, p, n);
     case DIFS_CRC_PATH_VPCLMUL: return difs_crc64_vpclmul_raw(reg, p, n);
 #endif
@@ -111,7 +150,7 @@ static inline uint64_t crc64_raw(difs_crc_path path, uint64_t reg, const uint8_t
 
 static inline uint32_t crc32c_raw(difs_crc_path path, uint32_t reg, const uint8_t *p, size_t n) {
     switch (path) {
-#if DIFS_CRC_X86 && DIFS_CRC_HW_KERNELS
+#if DIFS_CRC_X86
     case DIFS_CRC_PATH_PCLMUL: return difs_crc32c_pclmul_raw(reg, p, n);
     case DIFS_CRC_PATH_VPCLMUL: return difs_crc32c_vpclmul_raw(reg, p, n);
 #endif

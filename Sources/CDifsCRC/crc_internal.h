@@ -20,7 +20,6 @@ DIFS_CRC_HIDDEN uint32_t difs_crc32c_table_raw(uint32_t reg, const uint8_t *p, s
 
 #if defined(__x86_64__)
 #define DIFS_CRC_X86 1
-#define DIFS_CRC_HW_KERNELS 0 /* TEMP: kernels not written yet */
 /* SSE4.1 + PCLMULQDQ path (crc_x86_pclmul.c). Only call when difs_crc_path_available says so. */
 DIFS_CRC_HIDDEN uint16_t difs_crc16_pclmul_raw(uint16_t reg, const uint8_t *p, size_t n);
 DIFS_CRC_HIDDEN uint64_t difs_crc64_pclmul_raw(uint64_t reg, const uint8_t *p, size_t n);

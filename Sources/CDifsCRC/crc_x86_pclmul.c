@@ -68,21 +68,21 @@ DIFS_TARGET_PCLMUL uint16_t difs_crc16_pclmul_raw(uint16_t reg, const uint8_t *p
     if (n < 16) return difs_crc16_table_raw(reg, p, n);
     size_t body = n & ~(size_t)15;
     reg = (uint16_t)clmul_body_sse(reg, p, body, &crc16_desc);
-    return difs_crc16_table_raw(reg, p + body, n - body);
+    return n == body ? reg : difs_crc16_table_raw(reg, p + body, n - body);
 }
 
 DIFS_TARGET_PCLMUL uint64_t difs_crc64_pclmul_raw(uint64_t reg, const uint8_t *p, size_t n) {
     if (n < 16) return difs_crc64_table_raw(reg, p, n);
     size_t body = n & ~(size_t)15;
     reg = clmul_body_sse(reg, p, body, &crc64_desc);
-    return difs_crc64_table_raw(reg, p + body, n - body);
+    return n == body ? reg : difs_crc64_table_raw(reg, p + body, n - body);
 }
 
 DIFS_TARGET_PCLMUL uint32_t difs_crc32c_pclmul_raw(uint32_t reg, const uint8_t *p, size_t n) {
     if (n < 16) return difs_crc32c_table_raw(reg, p, n);
     size_t body = n & ~(size_t)15;
     reg = (uint32_t)clmul_body_sse(reg, p, body, &crc32c_desc);
-    return difs_crc32c_table_raw(reg, p + body, n - body);
+    return n == body ? reg : difs_crc32c_table_raw(reg, p + body, n - body);
 }
 
 #endif /* __x86_64__ */

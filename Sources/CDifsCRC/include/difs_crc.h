@@ -18,7 +18,9 @@ typedef enum {
     DIFS_CRC_PATH_VPCLMUL = 3,  /* AVX-512 VPCLMULQDQ folding, 512-bit lanes */
 } difs_crc_path;
 
-/* 1 if this CPU (and build) can run `path`, else 0. AUTO and TABLE are always available. */
+/* 1 if this CPU (and build) can run `path`, else 0. AUTO and TABLE are always available.
+ * The environment variable DIFS_CRC_DISABLE (read once; e.g. "vpclmul" or "pclmul,vpclmul")
+ * hides hardware paths, to exercise the fallbacks on a CPU that has everything. */
 int difs_crc_path_available(difs_crc_path path);
 
 /* Set the path the 3 dispatching functions use; 0 ok, -1 unavailable (nothing changed).

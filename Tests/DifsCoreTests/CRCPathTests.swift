@@ -1,0 +1,343 @@
+// CRCPathTests: every implementation path of CDifsCRC (table, PCLMUL, VPCLMUL, and the run-time
+// dispatch) reproduces the reference checksums and agrees with the others on any length,
+// alignment and chunking. Hardware paths the CPU lacks are reported as skipped, not passed.
+import CDifsCRC
+import Testing
+
+// MARK: - Reference data and helpers (fileprivate: other test files share this module)
+
+/// One row of the reference table from the spec.
+fileprivate struct CRCReference: Sendable, CustomStringConvertible {
+    let name: String
+    let bytes: [UInt8]
+    let crc16: UInt16
+    let crc64: UInt64
+    let crc32c: UInt32
+    var description: String { name }
+}
+
+fileprivate enum CRCFixtures {
+    static let references: [CRCReference] = [
+        CRCReference(name: "\"123456789\"", bytes: Array("123456789".utf8),
+                     crc16: 0xD0DB, crc64: 0xAE8B_1486_0A79_9888, crc32c: 0xE306_9283),
+        CRCReference(name: "4096 x 0x00", bytes: [UInt8](repeating: 0x00, count: 4096),
+                     crc16: 0x0000, crc64: 0x6482_D367_EB22_B64E, crc32c: 0x98F9_4189),
+        CRCReference(name: "4096 x 0xFF", bytes: [UInt8](repeating: 0xFF, count: 4096),
+                     crc16: 0x8B5D, crc64: 0xC0DD_BA73_02EC_A3AC, crc32c: 0x25C1_FE13),
+        CRCReference(name: "4096 x (i mod 256)", bytes: (0..<4096).map { UInt8($0 % 256) },
+                     crc16: 0x8F6D, crc64: 0x3E72_9F5F_6750_449C, crc32c: 0x9C71_FE32),
+        CRCReference(name: "4096 x (255 - i mod 256)", bytes: (0..<4096).map { UInt8(255 - $0 % 256) },
+                     crc16: 0x0430, crc64: 0x9A2D_F64B_8E9E_517E, crc32c: 0x2149_41A8),
+    ]
+
+    /// Split points around every block size the kernels use (16, 64, 128, 256 bytes) and their
+    /// tails; those beyond a buffer's length are ignored.
+    static let splitPoints: [Int] = [1, 2, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 100, 127, 128, 129,
+                                     255, 256, 257, 511, 512, 1000, 2048, 3000, 4080, 4095]
+
+    static func available(_ path: difs_crc_path) -> Bool { difs_crc_path_available(path) == 1 }
+}
+
+/// Deterministic generator (SplitMix64) so failures reproduce.
+fileprivate struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+}
+
+/// The three checksums of one byte range, computed on a given path.
+fileprivate struct CRCTriple: Equatable, CustomStringConvertible {
+    var crc16: UInt16
+    var crc64: UInt64
+    var crc32c: UInt32
+    var description: String {
+        "crc16 0x\(String(crc16, radix: 16)) crc64 0x\(String(crc64, radix: 16)) crc32c 0x\(String(crc32c, radix: 16))"
+    }
+}
+
+/// Copies `bytes` into fresh 64-byte-aligned memory at `offset`, so the kernels see a start
+/// address that is exactly `offset` bytes past a cache-line boundary, and calls `body`.
+fileprivate func withBytes<R>(_ bytes: [UInt8], at offset: Int, _ body: (UnsafeRawPointer) -> R) -> R {
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: offset + bytes.count + 64, alignment: 64)
+    defer { memory.deallocate() }
+    bytes.withUnsafeBytes { source in
+        if let base = source.baseAddress { (memory + offset).copyMemory(from: base, byteCount: bytes.count) }
+    }
+    return body(UnsafeRawPointer(memory + offset))
+}
+
+fileprivate func crcs(_ path: difs_crc_path, _ pointer: UnsafeRawPointer, _ count: Int,
+          previous: CRCTriple = CRCTriple(crc16: 0, crc64: 0, crc32c: 0)) -> CRCTriple {
+    CRCTriple(crc16: difs_crc16_t10dif_on(path, previous.crc16, pointer, count),
+              crc64: difs_crc64_nvme_on(path, previous.crc64, pointer, count),
+              crc32c: difs_crc32c_on(path, previous.crc32c, pointer, count))
+}
+
+fileprivate func crcs(_ path: difs_crc_path, _ bytes: [UInt8], at offset: Int = 0,
+          previous: CRCTriple = CRCTriple(crc16: 0, crc64: 0, crc32c: 0)) -> CRCTriple {
+    withBytes(bytes, at: offset) { crcs(path, $0, bytes.count, previous: previous) }
+}
+
+/// Checksums of `bytes` fed as consecutive chunks ending at `cuts`, each continuing from the last.
+fileprivate func chainedCRCs(_ path: difs_crc_path, _ bytes: [UInt8], cuts: [Int]) -> CRCTriple {
+    var result = CRCTriple(crc16: 0, crc64: 0, crc32c: 0)
+    var start = 0
+    for end in cuts + [bytes.count] {
+        result = crcs(path, Array(bytes[start..<end]), at: start % 16, previous: result)
+        start = end
+    }
+    return result
+}
+
+/// Bit-at-a-time definitions straight from the CRC parameters, independent of all C code.
+fileprivate enum BitwiseCRC {
+    static func crc16(_ previous: UInt16, _ bytes: ArraySlice<UInt8>) -> UInt16 {
+        var reg = previous
+        for byte in bytes {
+            reg ^= UInt16(byte) << 8
+            for _ in 0..<8 { reg = reg & 0x8000 != 0 ? (reg << 1) ^ 0x8BB7 : reg << 1 }
+        }
+        return reg
+    }
+    static func crc64(_ previous: UInt64, _ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var reg = ~previous
+        for byte in bytes {
+            reg ^= UInt64(byte)
+            for _ in 0..<8 { reg = reg & 1 != 0 ? (reg >> 1) ^ 0x9A6C_9329_AC4B_C9B5 : reg >> 1 }
+        }
+        return ~reg
+    }
+    static func crc32c(_ previous: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var reg = ~previous
+        for byte in bytes {
+            reg ^= UInt32(byte)
+            for _ in 0..<8 { reg = reg & 1 != 0 ? (reg >> 1) ^ 0x82F6_3B78 : reg >> 1 }
+        }
+        return ~reg
+    }
+}
+
+// MARK: - Shared checks, run once per path
+
+fileprivate enum PathChecks {
+    /// Whole buffers, two chunks at each split point, and three uneven chunks.
+    static func referenceValues(_ path: difs_crc_path) {
+        for ref in CRCFixtures.references {
+            let expected = CRCTriple(crc16: ref.crc16, crc64: ref.crc64, crc32c: ref.crc32c)
+            for offset in [0, 1, 3, 8] {
+                #expect(crcs(path, ref.bytes, at: offset) == expected, "\(ref) whole, start offset \(offset)")
+            }
+            for cut in CRCFixtures.splitPoints where cut < ref.bytes.count {
+                #expect(chainedCRCs(path, ref.bytes, cuts: [cut]) == expected, "\(ref) split at \(cut)")
+            }
+            let n = ref.bytes.count
+            let three = [n / 7, n / 7 + n / 3 + 1].filter { $0 < n }
+            #expect(chainedCRCs(path, ref.bytes, cuts: three) == expected, "\(ref) split at \(three)")
+        }
+    }
+
+    /// Every length 0...300 at every start offset 0..<16 equals the table path.
+    static func shortLengthsMatchTable(_ path: difs_crc_path) {
+        var rng = SplitMix64(state: 0x5EED_0001)
+        let data = rng.bytes(300 + 16)
+        data.withUnsafeBytes { raw in
+            let aligned = UnsafeMutableRawPointer.allocate(byteCount: raw.count, alignment: 64)
+            defer { aligned.deallocate() }
+            aligned.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            for offset in 0..<16 {
+                for length in 0...300 {
+                    let previous = CRCTriple(crc16: UInt16(truncatingIfNeeded: length &* 977),
+                                             crc64: UInt64(length) &* 0x9E37_79B9_7F4A_7C15,
+                                             crc32c: UInt32(truncatingIfNeeded: length &* 2_654_435_761))
+                    let start = UnsafeRawPointer(aligned + offset)
+                    let got = crcs(path, start, length, previous: previous)
+                    let want = crcs(DIFS_CRC_PATH_TABLE, start, length, previous: previous)
+                    if got != want {
+                        Issue.record("length \(length) offset \(offset): \(got) != table \(want)")
+                        return  // one precise report is more useful than thousands
+                    }
+                }
+            }
+        }
+    }
+
+    /// Seeded random buffers up to 64 KiB, random start offsets and random `previous` values.
+    static func randomBuffersMatchTable(_ path: difs_crc_path) {
+        var rng = SplitMix64(state: 0xD1F5_C0DE)
+        let pool = rng.bytes(65536 + 64)
+        var lengths = [65536, 65535, 65521, 4096, 4097, 4111, 512, 520, 1 << 15]
+        for _ in 0..<120 { lengths.append(rng.next(below: 65537)) }
+        for length in lengths {
+            let start = rng.next(below: 64)
+            let bytes = Array(pool[start..<(start + length)])
+            let previous = CRCTriple(crc16: UInt16(truncatingIfNeeded: rng.next()), crc64: rng.next(),
+                                     crc32c: UInt32(truncatingIfNeeded: rng.next()))
+            let offset = rng.next(below: 16)
+            let got = crcs(path, bytes, at: offset, previous: previous)
+            let want = crcs(DIFS_CRC_PATH_TABLE, bytes, at: offset, previous: previous)
+            #expect(got == want, "length \(length) offset \(offset)")
+        }
+    }
+
+    /// f(f(0, a), b) == f(0, a || b), including empty pieces and many small pieces.
+    static func chaining(_ path: difs_crc_path) {
+        var rng = SplitMix64(state: 0xC4A1_0000 &+ UInt64(path.rawValue))
+        for _ in 0..<40 {
+            let bytes = rng.bytes(rng.next(below: 9000))
+            let whole = crcs(path, bytes)
+            let cut = rng.next(below: bytes.count + 1)  // may be 0 or count: an empty piece
+            let a = crcs(path, Array(bytes[..<cut]))
+            let ab = crcs(path, Array(bytes[cut...]), at: cut % 16, previous: a)
+            #expect(ab == whole, "\(bytes.count) bytes cut at \(cut)")
+            var cuts: [Int] = []
+            var at = 0
+            while true {
+                at += rng.next(below: 700)
+                if at >= bytes.count { break }
+                cuts.append(at)
+            }
+            #expect(chainedCRCs(path, bytes, cuts: cuts) == whole, "\(bytes.count) bytes in \(cuts.count + 1) pieces")
+        }
+    }
+}
+
+// MARK: - Tests
+
+@Suite("CRC paths")
+struct CRCPathTests {
+    @Suite("table path (portable)")
+    struct TablePath {
+        @Test("reproduces every reference value, whole and chunked")
+        func reproducesReferenceValues() { PathChecks.referenceValues(DIFS_CRC_PATH_TABLE) }
+
+        @Test("matches the bit-at-a-time definition for every length 0...300 at starts 0..15")
+        func matchesBitwiseDefinitionForShortLengths() {
+            var rng = SplitMix64(state: 0xB17_B17)
+            let data = rng.bytes(316)
+            for offset in 0..<16 {
+                for length in 0...300 {
+                    let slice = data[offset..<(offset + length)]
+                    let previous = CRCTriple(crc16: UInt16(truncatingIfNeeded: rng.next()), crc64: rng.next(),
+                                             crc32c: UInt32(truncatingIfNeeded: rng.next()))
+                    let got = crcs(DIFS_CRC_PATH_TABLE, Array(slice), at: offset, previous: previous)
+                    let want = CRCTriple(crc16: BitwiseCRC.crc16(previous.crc16, slice),
+                                         crc64: BitwiseCRC.crc64(previous.crc64, slice),
+                                         crc32c: BitwiseCRC.crc32c(previous.crc32c, slice))
+                    if got != want {
+                        Issue.record("length \(length) offset \(offset): \(got) != bitwise \(want)")
+                        return
+                    }
+                }
+            }
+        }
+
+        @Test("continues a checksum across split buffers")
+        func chainsAcrossSplits() { PathChecks.chaining(DIFS_CRC_PATH_TABLE) }
+    }
+
+    @Suite("PCLMUL path (SSE4.1 + PCLMULQDQ)",
+           .enabled(if: CRCFixtures.available(DIFS_CRC_PATH_PCLMUL), "PCLMUL path unavailable: CPU lacks PCLMULQDQ/SSE4.1 (or DIFS_CRC_DISABLE hides it)"))
+    struct PCLMULPath {
+        @Test("reproduces every reference value, whole and chunked")
+        func reproducesReferenceValues() { PathChecks.referenceValues(DIFS_CRC_PATH_PCLMUL) }
+
+        @Test("equals the table path for every length 0...300 at starts 0..15")
+        func matchesTableForShortLengths() { PathChecks.shortLengthsMatchTable(DIFS_CRC_PATH_PCLMUL) }
+
+        @Test("equals the table path on seeded random buffers up to 64 KiB")
+        func matchesTableOnRandomBuffers() { PathChecks.randomBuffersMatchTable(DIFS_CRC_PATH_PCLMUL) }
+
+        @Test("continues a checksum across split buffers")
+        func chainsAcrossSplits() { PathChecks.chaining(DIFS_CRC_PATH_PCLMUL) }
+    }
+
+    @Suite("VPCLMUL path (AVX-512 VPCLMULQDQ)",
+           .enabled(if: CRCFixtures.available(DIFS_CRC_PATH_VPCLMUL),
+                    "VPCLMUL path unavailable: CPU or OS lacks AVX-512 F/BW/VL + VPCLMULQDQ (or DIFS_CRC_DISABLE hides it)"))
+    struct VPCLMULPath {
+        @Test("reproduces every reference value, whole and chunked")
+        func reproducesReferenceValues() { PathChecks.referenceValues(DIFS_CRC_PATH_VPCLMUL) }
+
+        @Test("equals the table path for every length 0...300 at starts 0..15")
+        func matchesTableForShortLengths() { PathChecks.shortLengthsMatchTable(DIFS_CRC_PATH_VPCLMUL) }
+
+        @Test("equals the table path on seeded random buffers up to 64 KiB")
+        func matchesTableOnRandomBuffers() { PathChecks.randomBuffersMatchTable(DIFS_CRC_PATH_VPCLMUL) }
+
+        @Test("continues a checksum across split buffers")
+        func chainsAcrossSplits() { PathChecks.chaining(DIFS_CRC_PATH_VPCLMUL) }
+    }
+
+    /// Touches the process-wide selection, so its tests run one at a time. Every path computes the
+    /// same values, so other suites running meanwhile are unaffected.
+    @Suite("run-time dispatch", .serialized)
+    struct Dispatch {
+        @Test("dispatching functions reproduce every reference value")
+        func dispatchingFunctionsReproduceReferences() {
+            for ref in CRCFixtures.references {
+                ref.bytes.withUnsafeBytes { raw in
+                    #expect(difs_crc16_t10dif(0, raw.baseAddress, raw.count) == ref.crc16, "\(ref)")
+                    #expect(difs_crc64_nvme(0, raw.baseAddress, raw.count) == ref.crc64, "\(ref)")
+                    #expect(difs_crc32c(0, raw.baseAddress, raw.count) == ref.crc32c, "\(ref)")
+                }
+            }
+            PathChecks.referenceValues(DIFS_CRC_PATH_AUTO)
+        }
+
+        @Test("AUTO selects the fastest available path and never reports AUTO")
+        func autoSelectsBestAvailable() {
+            #expect(difs_crc_select(DIFS_CRC_PATH_AUTO) == 0)
+            let expected = CRCFixtures.available(DIFS_CRC_PATH_VPCLMUL) ? DIFS_CRC_PATH_VPCLMUL
+                : CRCFixtures.available(DIFS_CRC_PATH_PCLMUL) ? DIFS_CRC_PATH_PCLMUL : DIFS_CRC_PATH_TABLE
+            #expect(difs_crc_selected() == expected)
+            #expect(difs_crc_selected() != DIFS_CRC_PATH_AUTO)
+        }
+
+        @Test("selecting an available path takes effect; an unavailable one is refused and changes nothing")
+        func selectionHonoursAvailability() {
+            defer { _ = difs_crc_select(DIFS_CRC_PATH_AUTO) }
+            let reference = CRCFixtures.references[3]
+            for path in [DIFS_CRC_PATH_TABLE, DIFS_CRC_PATH_PCLMUL, DIFS_CRC_PATH_VPCLMUL] {
+                #expect(difs_crc_select(DIFS_CRC_PATH_TABLE) == 0)
+                if CRCFixtures.available(path) {
+                    #expect(difs_crc_select(path) == 0, "\(String(cString: difs_crc_path_name(path)))")
+                    #expect(difs_crc_selected() == path)
+                    let got = reference.bytes.withUnsafeBytes { difs_crc64_nvme(0, $0.baseAddress, $0.count) }
+                    #expect(got == reference.crc64)
+                } else {
+                    #expect(difs_crc_select(path) == -1)
+                    #expect(difs_crc_selected() == DIFS_CRC_PATH_TABLE)
+                }
+            }
+            #expect(difs_crc_select(difs_crc_path(rawValue: 99)) == -1)
+            #expect(difs_crc_selected() != difs_crc_path(rawValue: 99))
+        }
+
+        @Test("table and AUTO are always available; path names are stable")
+        func namesAndAlwaysAvailablePaths() {
+            #expect(difs_crc_path_available(DIFS_CRC_PATH_TABLE) == 1)
+            #expect(difs_crc_path_available(DIFS_CRC_PATH_AUTO) == 1)
+            let names = [DIFS_CRC_PATH_AUTO, DIFS_CRC_PATH_TABLE, DIFS_CRC_PATH_PCLMUL, DIFS_CRC_PATH_VPCLMUL]
+                .map { String(cString: difs_crc_path_name($0)) }
+            #expect(names == ["auto", "table", "pclmul", "vpclmul"])
+        }
+
+        @Test("zero-length input returns `previous` unchanged, even with a null pointer")
+        func emptyInputReturnsPrevious() {
+            for path in [DIFS_CRC_PATH_AUTO, DIFS_CRC_PATH_TABLE, DIFS_CRC_PATH_PCLMUL, DIFS_CRC_PATH_VPCLMUL]
+            where CRCFixtures.available(path) {
+                #expect(difs_crc16_t10dif_on(path, 0xBEEF, nil, 0) == 0xBEEF)
+                #expect(difs_crc64_nvme_on(path, 0x0123_4567_89AB_CDEF, nil, 0) == 0x0123_4567_89AB_CDEF)
+                #expect(difs_crc32c_on(path, 0xCAFE_F00D, nil, 0) == 0xCAFE_F00D)
+            }
+            #expect(difs_crc64_nvme(7, nil, 0) == 7)
+        }
+    }
+}

@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "DifsCore", dependencies: ["CDifsCRC"]),
         // CRC-16/T10-DIF, CRC-64/NVME and CRC-32C: carry-less-multiply folding (SSE PCLMULQDQ,
         // AVX-512 VPCLMULQDQ) chosen at run time, with a portable table fallback.
-        .target(name: "CDifsCRC"),
+        .target(name: "CDifsCRC", exclude: ["gen_constants.py"]),
         // Thin libfuse3 low-level adapter over the core.
         .target(name: "DifsFuse", dependencies: ["CFuse3", "DifsCore"]),
         .executableTarget(name: "difs", dependencies: ["DifsCore", "DifsFuse"]),

@@ -119,6 +119,31 @@ public final class ImageFile: BlockStore {
     }
 }
 
+extension ImageFile {
+    /// Makes `path` a regular file of `size` bytes that are all holes (`difs create`): a new file,
+    /// or with `replacing` an existing regular file emptied first, unless a mount holds its lock.
+    /// Nothing is changed when it refuses. The file is closed again; open it with `init`.
+    public static func createSparse(path: String, size: UInt64, replacing: Bool) throws(ConfigError) {
+        let flags = O_RDWR | O_CREAT | O_CLOEXEC | (replacing ? 0 : O_EXCL)
+        let fd = retryingEINTR { open(path, flags, 0o644) }
+        guard fd >= 0 else {
+            if errno == EEXIST { throw ConfigError(path, "already exists; add --force to replace it") }
+            throw ConfigError(path, errnoDescription(errno))
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw ConfigError(path, "not a regular file") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw ConfigError(path, "in use: a difs mount holds it; unmount it first")
+        }
+        // Emptying first drops every old extent, so the new image is holes only.
+        guard retryingEINTR({ ftruncate(fd, 0) }) == 0, retryingEINTR({ ftruncate(fd, off_t(size)) }) == 0 else {
+            throw ConfigError(path, errnoDescription(errno))
+        }
+    }
+}
+
 /// Reruns a system call interrupted by a signal.
 @inline(__always)
 func retryingEINTR(_ call: () -> Int32) -> Int32 {

@@ -77,29 +77,36 @@ public final class Volume: Sendable {
         let span = Span(geometry: geometry, blocks: blocks)
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
             try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                try span.load(buffer, from: store)
-                var replyEnd = end
-                if geometry.format.isProtected {
-                    let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
-                    var reported = false
-                    for i in 0..<span.blockCount {
+                let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
+                // Each part reads its blocks and checks them; a large request is split over the
+                // CPUs so the copy out of the page cache and the CRCs run in parallel.
+                let outcomes = inParts(of: span) { (part) -> PartOutcome in
+                    do throws(SystemError) { try span.load(buffer, from: store, blocks: part) } catch { return PartOutcome(ioError: error) }
+                    var outcome = PartOutcome()
+                    guard geometry.format.isProtected else { return outcome }
+                    for i in part {
                         let lba = blocks.lowerBound + UInt64(i)
-                        let unwritten = allocation?.isHole(geometry.dataRangeInImage(lba: lba)) ?? false
+                        let data = span.dataBytes(buffer, i)
                         guard case .failed(let failure) = context.verify(
-                            data: span.dataBytes(buffer, i), metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                            lba: lba, unwritten: unwritten) else { continue }
-                        if policy.errors == .report {
-                            onFailure(failure)
-                            if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
-                            continue
-                        }
-                        if i == 0 {
-                            onFailure(failure)
-                            failedReadCount.add(1, ordering: .relaxed)
-                            throw .protection(failure, policy.errors)
-                        }
-                        replyEnd = lba * L  // short read; the next read starts at the failing block
-                        break
+                            data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
+                            lba: lba, unwritten: isUnwritten(lba, allocation, data)) else { continue }
+                        if outcome.firstFailure == nil { outcome.firstFailure = (i, failure) }
+                        guard policy.errors == .report else { break }
+                        onFailure(failure)  // served anyway: log each one
+                    }
+                    return outcome
+                }
+                var replyEnd = end
+                if let ioError = outcomes.lazy.compactMap(\.ioError).first { throw .io(ioError) }
+                if let (index, failure) = outcomes.lazy.compactMap(\.firstFailure).first {
+                    if policy.errors == .report {
+                        failedReadCount.add(1, ordering: .relaxed)
+                    } else if index == 0 {
+                        onFailure(failure)
+                        failedReadCount.add(1, ordering: .relaxed)
+                        throw .protection(failure, policy.errors)
+                    } else {
+                        replyEnd = (blocks.lowerBound + UInt64(index)) * L  // short read; the next one fails
                     }
                 }
                 span.packData(buffer, blocks: Int((replyEnd - 1) / L - blocks.lowerBound) + 1)
@@ -107,6 +114,23 @@ public final class Volume: Sendable {
                 deliver(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + Int(replyEnd - byteOffset))]))
             }
         }
+    }
+
+    /// What one part of a request found.
+    struct PartOutcome {
+        var ioError: SystemError?
+        var firstFailure: (index: Int, error: PIError)?
+    }
+
+    /// Requests at least this large are split over the CPUs.
+    static let parallelBytes = 256 << 10
+
+    /// Runs `body` over the span's blocks, split into one part per CPU when the span is large,
+    /// and returns the parts' results in block order.
+    func inParts<T>(of span: Span, _ body: (Range<Int>) -> T) -> [T] {
+        let parts = span.byteCount >= Self.parallelBytes ? min(processorCount, span.blockCount) : 1
+        if parts <= 1 { return [body(0..<span.blockCount)] }
+        return runInParallel(parts) { p in body((span.blockCount * p / parts)..<(span.blockCount * (p + 1) / parts)) }
     }
 
     /// Writes `bytes` to `data` at `byteOffset`, returning how many were written (cut at the end).
@@ -135,41 +159,69 @@ public final class Volume: Sendable {
             return count
         }
 
+        let caller = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+        let callerStart = Int(byteOffset - blocks.lowerBound * L)  // where the caller's bytes begin in the span
+        let headPartial = byteOffset % L != 0
+        let tailPartial = end % L != 0
+        var partial: [Int] = []
+        if headPartial { partial.append(0) }
+        if tailPartial && (span.blockCount > 1 || !headPartial) { partial.append(span.blockCount - 1) }
         try locks.withLocks(lockMask(blocks), exclusive: true) { () throws(VolumeError) in
             try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                let headPartial = byteOffset % L != 0
-                let tailPartial = end % L != 0
                 // Old metadata is needed for every block (bytes outside the tuple are kept); old data
                 // only for partial blocks.
                 try span.loadForWrite(buffer, from: store, head: headPartial, tail: tailPartial, generate: generate)
-                if generate && (headPartial || tailPartial) {
-                    var partial: [Int] = []
-                    if headPartial { partial.append(0) }
-                    if tailPartial && (span.blockCount > 1 || !headPartial) { partial.append(span.blockCount - 1) }
+                if generate {
                     for i in partial {
                         let lba = blocks.lowerBound + UInt64(i)
-                        let range = geometry.dataRangeInImage(lba: lba)
-                        let unwritten = tracksHoles ? try io { () throws(SystemError) in try store.allocation(of: range).isHole(range) } : false
-                        if unwritten {  // reads as zeros: merge into zeros, not into stale bytes
+                        let range = geometry.blockRangeInImage(lba: lba)
+                        let allocation = tracksHoles ? try io { () throws(SystemError) in try store.allocation(of: range) } : nil
+                        if isUnwritten(lba, allocation, span.dataBytes(buffer, i)) {
+                            // Reads as zeros: merge into zeros, not into whatever bytes are there.
                             span.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0)
                         } else if case .failed(let failure) = context.verify(
-                            data: UnsafeRawBufferPointer(span.data(buffer, i)),
-                            metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)), lba: lba, unwritten: false) {
+                            data: span.dataBytes(buffer, i), metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
+                            lba: lba, unwritten: false) {
                             onFailure(failure)
                             throw .protection(failure, policy.errors == .eilseq ? .eilseq : .eio)
                         }
                     }
                 }
-                span.copyIn(buffer, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]),
-                            at: Int(byteOffset - blocks.lowerBound * L))
+                // Interleaved: the caller's bytes go into the span. Separate: only partial blocks are
+                // merged in the span; whole blocks are used where they are, in the caller's buffer.
+                if span.interleaved {
+                    span.copyIn(buffer, bytes: caller, at: callerStart)
+                } else {
+                    for i in partial { span.merge(caller, callerStart: callerStart, into: buffer, block: i) }
+                }
+                func blockData(_ i: Int) -> UnsafeRawBufferPointer {
+                    if span.interleaved || partial.contains(i) { return span.dataBytes(buffer, i) }
+                    let start = i * Int(L) - callerStart
+                    return UnsafeRawBufferPointer(rebasing: caller[start..<(start + Int(L))])
+                }
                 if generate {
-                    for i in 0..<span.blockCount {
-                        context.generate(data: UnsafeRawBufferPointer(span.data(buffer, i)), metadata: span.metadata(buffer, i),
-                                         lba: blocks.lowerBound + UInt64(i))
+                    _ = inParts(of: span) { part in
+                        for i in part {
+                            context.generate(data: blockData(i), metadata: span.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i))
+                        }
                     }
                 }
                 try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks)
-                try span.store(buffer, to: store, metadata: generate)
+                if span.interleaved {
+                    return try span.store(buffer, to: store, metadata: generate)
+                }
+                try io { () throws(SystemError) in
+                    // Whole blocks in one run from the caller's buffer; partial ones from the span.
+                    let wholeStart = headPartial ? 1 : 0
+                    let whole = wholeStart..<max(wholeStart, tailPartial ? span.blockCount - 1 : span.blockCount)
+                    for i in partial { try store.write(blockData(i), at: span.firstData + UInt64(i * Int(L))) }
+                    if !whole.isEmpty {
+                        let start = whole.lowerBound * Int(L) - callerStart
+                        try store.write(UnsafeRawBufferPointer(rebasing: caller[start..<(start + whole.count * Int(L))]),
+                                        at: span.firstData + UInt64(whole.lowerBound * Int(L)))
+                    }
+                    if generate && M > 0 { try store.write(UnsafeRawBufferPointer(span.metadataRun(buffer)), at: span.firstMetadata) }
+                }
             }
         }
         return count
@@ -195,7 +247,7 @@ public final class Volume: Sendable {
             case .interleaved:
                 let span = Span(geometry: geometry, blocks: blocks)
                 try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                    try span.load(buffer, from: store)
+                    try io { () throws(SystemError) in try span.load(buffer, from: store) }
                     span.packMetadata(buffer)
                     let start = Int(byteOffset - blocks.lowerBound * M)
                     deliver(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
@@ -253,12 +305,12 @@ public final class Volume: Sendable {
                         for lba in blocks { visit(lba, .unwritten) }
                         return
                     }
-                    try span.load(buffer, from: store)
+                    try io { () throws(SystemError) in try span.load(buffer, from: store) }
                     for i in 0..<span.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
-                        let unwritten = allocation?.isHole(geometry.dataRangeInImage(lba: lba)) ?? false
-                        visit(lba, context.verify(data: span.dataBytes(buffer, i), metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                                                  lba: lba, unwritten: unwritten))
+                        let data = span.dataBytes(buffer, i)
+                        visit(lba, context.verify(data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
+                                                  lba: lba, unwritten: isUnwritten(lba, allocation, data)))
                     }
                 }
                 first = blocks.upperBound + 1
@@ -292,34 +344,59 @@ public final class Volume: Sendable {
         return mask
     }
 
-    /// Before writing `ranges` of the image: every block outside `written` whose data is still
-    /// wholly a hole but shares a file-system unit with the write gets the unwritten tuple (all
-    /// ones), so it stays unwritten in difs and in QEMU once the unit is allocated (DESIGN §2).
-    /// The tuples written allocate units too, so this repeats until nothing new is found, within
-    /// the blocks whose stripes are locked.
+    /// Whether block `lba` is unwritten (DESIGN §2), given the allocation of its bytes (nil when
+    /// holes are not tracked) and its data as read. Its data wholly in a hole, as QEMU has it; in
+    /// the interleaved layout also zero data whose tuple lies wholly in a hole — the file system
+    /// allocated the data with a neighbour's, but no PI was ever written for it. Without that, each
+    /// unwritten tuple written into an interleaved image would allocate the next block's data.
+    func isUnwritten(_ lba: UInt64, _ allocation: Allocation?, _ data: UnsafeRawBufferPointer) -> Bool {
+        guard let allocation, allocation != .data else { return false }
+        if allocation.isHole(geometry.dataRangeInImage(lba: lba)) { return true }
+        return geometry.format.layout == .interleaved && allocation.isHole(geometry.tupleRangeInImage(lba: lba))
+            && isAllZero(data)
+    }
+
+    /// Before writing `ranges` of the image: every unwritten block outside `written` whose
+    /// unwritten state the write would end — separate layout: its data shares a file-system unit
+    /// with the write; interleaved: its tuple does — gets the unwritten tuple (all ones) in the same
+    /// operation, so it stays unwritten in difs and in QEMU once the unit is allocated (DESIGN §2).
+    /// The tuples written allocate units too, so this repeats until nothing new is found, within the
+    /// blocks whose stripes are locked.
     func repairNeighbours(of ranges: [Range<UInt64>], excluding written: ClosedRange<UInt64>) throws(VolumeError) {
         guard tracksHoles else { return }
         let unit = UInt64(store.allocationUnit)
         let locked = lockMask(written)
+        let interleaved = geometry.format.layout == .interleaved
         var pending = ranges
-        var repaired: [UInt64] = []
+        var unwritten: [UInt64] = []
         try io { () throws(SystemError) in
+            // Find them all first, from the image as it is before this operation writes anything.
             while let range = pending.popLast() {
                 let hull = alignedHull(range, unit: unit)
-                guard let candidates = geometry.blocksWithData(meeting: hull),
-                      try store.allocation(of: hull) != .data else { continue }
-                for lba in candidates where !written.contains(lba) && !repaired.contains(lba)
+                guard try store.allocation(of: hull) != .data,
+                      let meeting = geometry.blocksWithData(meeting: hull) else { continue }
+                // Interleaved, a block whose tuple meets the hull may start one block earlier.
+                let candidates = interleaved ? meeting.lowerBound.subtractingClamped(1)...meeting.upperBound : meeting
+                for lba in candidates where !written.contains(lba) && !unwritten.contains(lba)
                     && StripedLocks.covers(locked, lba: lba) {
-                    let data = geometry.dataRangeInImage(lba: lba)
-                    guard try store.allocation(of: data).isHole(data) else { continue }
-                    let metadata = geometry.metadataByteOffset(lba: lba)
-                    try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
-                        try store.read(into: buffer, at: metadata)
-                        context.writeUnwrittenTuple(into: buffer)
-                        try store.write(UnsafeRawBufferPointer(buffer), at: metadata)
+                    let block = geometry.blockRangeInImage(lba: lba)
+                    if interleaved && !geometry.tupleRangeInImage(lba: lba).overlaps(hull) { continue }
+                    let allocation = try store.allocation(of: block)
+                    let stillUnwritten = try buffers.withBuffer(byteCount: Int(L)) { (data) throws(SystemError) -> Bool in
+                        if allocation != .hole && interleaved { try store.read(into: data, at: geometry.dataByteOffset(lba: lba)) }
+                        return isUnwritten(lba, allocation, UnsafeRawBufferPointer(data))
                     }
-                    repaired.append(lba)
-                    pending.append(metadata..<(metadata + M))
+                    guard stillUnwritten else { continue }
+                    unwritten.append(lba)
+                    pending.append(geometry.tupleRangeInImage(lba: lba))
+                }
+            }
+            for lba in unwritten {
+                let metadata = geometry.metadataByteOffset(lba: lba)
+                try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
+                    try store.read(into: buffer, at: metadata)
+                    context.writeUnwrittenTuple(into: buffer)
+                    try store.write(UnsafeRawBufferPointer(buffer), at: metadata)
                 }
             }
         }
@@ -338,6 +415,18 @@ public final class Volume: Sendable {
 }
 
 extension Geometry {
+    /// Image-file bytes of block `lba`'s tuple.
+    func tupleRangeInImage(lba: UInt64) -> Range<UInt64> {
+        let start = metadataByteOffset(lba: lba) + UInt64(format.tupleOffset)
+        return start..<(start + UInt64(format.tupleSize))
+    }
+
+    /// Image-file bytes of block `lba`: its data, and interleaved its metadata too (one run).
+    func blockRangeInImage(lba: UInt64) -> Range<UInt64> {
+        format.layout == .interleaved ? dataByteOffset(lba: lba)..<(dataByteOffset(lba: lba) + UInt64(format.extendedBlockSize))
+                                      : dataRangeInImage(lba: lba)
+    }
+
     /// Image-file bytes of block `lba`'s data.
     func dataRangeInImage(lba: UInt64) -> Range<UInt64> {
         let start = dataByteOffset(lba: lba)
@@ -389,24 +478,31 @@ struct Span {
     var dataRun: Range<UInt64> { firstData..<(firstData + UInt64(interleaved ? byteCount : blockCount * L)) }
     var metadataRun: Range<UInt64> { firstMetadata..<(firstMetadata + UInt64(blockCount * M)) }
 
-    func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore) throws(VolumeError) {
-        do {
-            if interleaved {
-                try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData)
-            } else {
-                try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(blockCount * L)]), at: firstData)
-                if M > 0 {
-                    try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount]),
-                                   at: firstMetadata)
-                }
+    /// Reads the blocks `part` (indices into the span; all when nil) into their places in `buffer`.
+    func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore, blocks part: Range<Int>? = nil) throws(SystemError) {
+        let part = part ?? 0..<blockCount
+        guard !part.isEmpty else { return }
+        if interleaved {
+            let run = (part.lowerBound * (L + M))..<(part.upperBound * (L + M))
+            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[run]), at: firstData + UInt64(run.lowerBound))
+        } else {
+            let dataRun = (part.lowerBound * L)..<(part.upperBound * L)
+            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[dataRun]), at: firstData + UInt64(dataRun.lowerBound))
+            if M > 0 {
+                let metadataRun = (part.lowerBound * M)..<(part.upperBound * M)
+                try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L + metadataRun.lowerBound)..<(blockCount * L + metadataRun.upperBound)]),
+                               at: firstMetadata + UInt64(metadataRun.lowerBound))
             }
-        } catch { throw .io(error) }
+        }
     }
 
     /// What a write needs before merging: all metadata, and the data of partial first/last blocks.
     func loadForWrite(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore,
                       head: Bool, tail: Bool, generate: Bool) throws(VolumeError) {
-        if interleaved { return try load(buffer, from: store) }
+        if interleaved {
+            do { try load(buffer, from: store) } catch { throw .io(error) }
+            return
+        }
         do {
             if generate && M > 0 {
                 try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount]), at: firstMetadata)
@@ -456,6 +552,20 @@ struct Span {
             source += n
             position += n
         }
+    }
+
+    /// Separate layout: copies the caller's bytes that fall in block `i` into the span's copy of it.
+    func merge(_ caller: UnsafeRawBufferPointer, callerStart: Int, into buffer: UnsafeMutableRawBufferPointer, block i: Int) {
+        let blockStart = i * L - callerStart  // the block's start in the caller's bytes (negative: before them)
+        let from = max(0, blockStart), to = min(caller.count, blockStart + L)
+        let target = data(buffer, i)
+        UnsafeMutableRawBufferPointer(rebasing: target[(from - blockStart)..<(to - blockStart)])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: caller[from..<to]))
+    }
+
+    /// Separate layout: the span's metadata, all blocks.
+    func metadataRun(_ buffer: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount])
     }
 
     /// Interleaved: moves the first `blocks` blocks' data together at the buffer's start.

@@ -7,4 +7,11 @@ import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-exit(Mount.main(arguments))
+// `create`, `check` and `inject` as a first word are subcommands; an image literally named so is
+// mounted as `./check`.
+switch arguments.first {
+case "create": exit(Create.main(Array(arguments.dropFirst())))
+case "check": exit(Check.main(Array(arguments.dropFirst())))
+case "inject": exit(Inject.main(Array(arguments.dropFirst())))
+default: exit(Mount.main(arguments))
+}

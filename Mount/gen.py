@@ -1,0 +1,625 @@
+#!/usr/bin/env python3
+"""Independent fixture generator and checker for difs PI images (Python 3 stdlib only).
+
+This tool shares no code with difs: it has its own CRC-16/T10-DIF and CRC-64/NVME, its own tuple
+codec and its own reading of the design contract (DESIGN.md sections 1 and 2), so the shell
+tests in Mount/cases check the daemon against a second, independent implementation.
+
+Subcommands (FORMAT is the format and policy flags below, the same for every subcommand)
+-----------
+  selftest                      check the CRC reference values of DESIGN section 1 and a few
+                                generate/verify round trips in memory; exit 1 on any mismatch
+  create IMAGE FORMAT [--blocks N] [--fill zero|pattern|random] [--seed S] [--unwritten]
+         [--escape LBA[,LBA...]] [--trailing-bytes N]
+         [--expect-data FILE] [--expect-metadata FILE]
+                                write a new image of N blocks (64) with valid PI (apptag and reftag
+                                from FORMAT); --expect-* write exactly the bytes the mounted `data`
+                                and `metadata` files must show; --unwritten makes a sparse file
+                                whose blocks are all holes (both files then show zeros)
+  corrupt IMAGE FORMAT --lba K --field guard|apptag|reftag|data|prefix [--value V] [--bit B]
+         [--byte-offset N]
+                                flip one bit (default bit 0 of the field's last byte; for data and
+                                prefix, of byte --byte-offset: prefix means the metadata bytes
+                                outside the tuple) or set the field to --value
+  verify IMAGE FORMAT [--expect-data FILE] [--expect-metadata FILE] [--quiet]
+                                check every block per DESIGN section 2; print one line per failing
+                                block (`lba N: guard error: stored 0x.. computed 0x..`), then the
+                                counts in pi-status form; exit 1 on any failure or data mismatch
+  tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K
+
+FORMAT flags mirror difs's option names:
+  --logical-block-size 512 --ms M --pi 0..3 --pif 0|2 --pil 0|1 --layout separate|interleaved
+  --apptag A --appmask M --reftag R --prchk guard+app+ref|none|all --holes deallocated|check
+(--ms defaults to the tuple size, 8 for pif 0 and 16 for pif 2; --reftag is the type 2 base or
+the type 3 value; verify checks by default everything the type has, like prchk=all). Or pass the
+very string given to difs: `-o logical_block_size=4096,ms=16,pif=2,apptag=0x12`; -o understands
+the keys above (with difs's underscores) and accepts and ignores errors, pract and ro, which do
+not change the bytes on disk. Explicit flags override -o. Exit status 2 on a usage error.
+
+Conventions
+-----------
+- Tuple placement: pil=0 puts the tuple in the LAST bytes of the metadata and the guard covers the
+  data followed by the metadata bytes in front of it; pil=1 puts it FIRST and the guard covers the
+  data only.
+- Metadata bytes outside the tuple (ms > tuple size) are filled with a recognisable pattern that
+  depends on the LBA, so a daemon that misplaces the tuple or the guard range fails.
+- Pattern data: block n byte i = (n + i) mod 256, with the first 16 bytes of each block replaced
+  by an ASCII label `lba <n in 11 digits>\\n`, so a misplaced block is easy to spot in a hex dump.
+- Unwritten blocks (verify): a block whose data bytes lie entirely in a hole of the image file is
+  `unwritten` and not checked (holes=deallocated); in the interleaved layout so is a block of
+  all-zero data whose tuple lies entirely in a hole; QEMU's forgiveness of a guard error on LBA 0
+  with all-zero data is mirrored. --holes check turns both off.
+"""
+
+import argparse
+import os
+import random
+import struct
+import sys
+
+# ---------------------------------------------------------------------------------------------
+# CRCs: bitwise definitions (obviously right) and tables derived from them (fast enough).
+
+CRC16_POLY = 0x8BB7                  # CRC-16/T10-DIF: not reflected, init 0, no xorout
+CRC64_POLY_REFLECTED = 0x9A6C9329AC4BC9B5  # CRC-64/NVME: reflected, init and xorout all ones
+CRC32C_POLY_REFLECTED = 0x82F63B78   # CRC-32C (Castagnoli): reflected, init and xorout all ones
+MASK64 = (1 << 64) - 1
+
+
+def crc16_t10dif_bitwise(data, crc=0):
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ CRC16_POLY) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
+def crc64_nvme_register_bitwise(data, reg=MASK64):
+    """Runs the reflected CRC-64/NVME register over data; the caller applies the final xor."""
+    for byte in data:
+        reg ^= byte
+        for _ in range(8):
+            reg = (reg >> 1) ^ CRC64_POLY_REFLECTED if reg & 1 else reg >> 1
+    return reg
+
+
+def crc32c_bitwise(data):
+    reg = 0xFFFFFFFF
+    for byte in data:
+        reg ^= byte
+        for _ in range(8):
+            reg = (reg >> 1) ^ CRC32C_POLY_REFLECTED if reg & 1 else reg >> 1
+    return reg ^ 0xFFFFFFFF
+
+
+CRC16_TABLE = [crc16_t10dif_bitwise(bytes([0]), i << 8) for i in range(256)]
+CRC64_TABLE = [crc64_nvme_register_bitwise(bytes([0]), i) for i in range(256)]
+
+
+def crc16_t10dif(data, crc=0):
+    """CRC-16/T10-DIF; pass the previous result as crc to continue over more bytes."""
+    table = CRC16_TABLE
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
+    return crc
+
+
+def crc64_nvme(data, crc=0):
+    """CRC-64/NVME; pass the previous result as crc to continue over more bytes (the register is
+    the result with the final xor undone, as the seed's crc64_nvme(~crc, ...) does)."""
+    table = CRC64_TABLE
+    reg = crc ^ MASK64
+    for byte in data:
+        reg = (reg >> 8) ^ table[(reg ^ byte) & 0xFF]
+    return reg ^ MASK64
+
+
+# DESIGN section 1 reference values: (name, input, crc16, crc64, crc32c).
+REFERENCE_VALUES = [
+    ("123456789", b"123456789", 0xD0DB, 0xAE8B14860A799888, 0xE3069283),
+    ("4096 x 0x00", bytes(4096), 0x0000, 0x6482D367EB22B64E, 0x98F94189),
+    ("4096 x 0xFF", b"\xff" * 4096, 0x8B5D, 0xC0DDBA7302ECA3AC, 0x25C1FE13),
+    ("4096 x i mod 256", bytes(i % 256 for i in range(4096)), 0x8F6D, 0x3E729F5F6750449C, 0x9C71FE32),
+    ("4096 x 255 - i mod 256", bytes(255 - i % 256 for i in range(4096)), 0x0430,
+     0x9A2DF64B8E9E517E, 0x214941A8),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Format, tuple codec, generate/verify twins.
+
+
+class UsageError(Exception):
+    pass
+
+
+class Format:
+    """One image's geometry and the policy its tuples are generated and checked with."""
+
+    def __init__(self, lbasz, ms, pi, pif, pil, layout, apptag=0, appmask=0xFFFF, reftag=0,
+                 prchk=None, holes="deallocated"):
+        if lbasz < 512 or lbasz > 65536 or lbasz & (lbasz - 1):
+            raise UsageError(f"logical_block_size={lbasz}: must be a power of two, 512..65536")
+        if pi not in (0, 1, 2, 3):
+            raise UsageError(f"pi={pi}: must be 0..3")
+        if pif not in (0, 2):
+            raise UsageError(f"pif={pif}: this generator knows pif 0 and 2")
+        if pil not in (0, 1):
+            raise UsageError(f"pil={pil}: must be 0 or 1")
+        if layout not in ("separate", "interleaved"):
+            raise UsageError(f"layout={layout}: must be separate or interleaved")
+        self.tuple_size = 8 if pif == 0 else 16
+        if ms is None:
+            ms = self.tuple_size
+        if pi and ms < self.tuple_size:
+            raise UsageError(f"ms={ms}: smaller than the {self.tuple_size}-byte tuple")
+        if holes not in ("deallocated", "check"):
+            raise UsageError(f"holes={holes}: must be deallocated or check")
+        self.lbasz, self.ms, self.pi, self.pif, self.pil, self.layout = lbasz, ms, pi, pif, pil, layout
+        self.apptag, self.appmask, self.reftag, self.holes = apptag, appmask, reftag, holes
+        self.reftag_bits = 32 if pif == 0 else 48
+        self.guard_size = 2 if pif == 0 else 8
+        self.reftag_mask = (1 << self.reftag_bits) - 1
+        if prchk is None:
+            prchk = {"guard", "app", "ref"} if pi in (1, 2) else {"guard", "app"}
+        self.prchk = prchk
+        # Where the tuple sits inside a block's metadata (pil=0: last bytes; pil=1: first bytes).
+        self.tuple_offset = 0 if (pil == 1 or not pi) else ms - self.tuple_size
+
+    def block_count(self, image_bytes):
+        return image_bytes // (self.lbasz + self.ms)
+
+    def data_byte_offset(self, lba, nlb):
+        return lba * (self.lbasz + self.ms) if self.layout == "interleaved" else lba * self.lbasz
+
+    def metadata_byte_offset(self, lba, nlb):
+        if self.layout == "interleaved":
+            return lba * (self.lbasz + self.ms) + self.lbasz
+        return nlb * self.lbasz + lba * self.ms
+
+    def expected_reftag(self, lba):
+        if self.pi == 3:
+            return self.reftag & self.reftag_mask
+        base = self.reftag if self.pi == 2 else 0
+        return (base + lba) & self.reftag_mask
+
+    def guard_over(self, data, metadata):
+        covered_prefix = metadata[:self.tuple_offset]   # empty for pil=1
+        if self.pif == 0:
+            return crc16_t10dif(covered_prefix, crc16_t10dif(data))
+        return crc64_nvme(covered_prefix, crc64_nvme(data))
+
+    def pack_tuple(self, guard, apptag, reftag):
+        if self.pif == 0:
+            return struct.pack(">HHI", guard, apptag, reftag)
+        return struct.pack(">QH", guard, apptag) + reftag.to_bytes(6, "big")
+
+    def unpack_tuple(self, metadata):
+        raw = metadata[self.tuple_offset:self.tuple_offset + self.tuple_size]
+        if self.pif == 0:
+            return struct.unpack(">HHI", raw)
+        guard, apptag = struct.unpack(">QH", raw[:10])
+        return guard, apptag, int.from_bytes(raw[10:16], "big")
+
+    # generate and verify are twins: same arguments, same order.
+
+    def generate(self, lba, data, metadata, apptag=None, reftag=None):
+        """Returns metadata with a fresh tuple for (data, the metadata bytes outside the tuple)."""
+        if not self.pi:
+            return metadata
+        apptag = self.apptag if apptag is None else apptag
+        reftag = self.expected_reftag(lba) if reftag is None else reftag
+        tup = self.pack_tuple(self.guard_over(data, metadata), apptag, reftag)
+        return metadata[:self.tuple_offset] + tup + metadata[self.tuple_offset + self.tuple_size:]
+
+    def verify(self, lba, data, metadata, unwritten=False):
+        """Returns (verdict, detail): verdict is ok|unwritten|escaped|guard|apptag|reftag."""
+        if not self.pi:
+            return "ok", ""
+        if unwritten and self.holes == "deallocated":
+            return "unwritten", ""
+        guard, apptag, reftag = self.unpack_tuple(metadata)
+        if apptag == 0xFFFF and (self.pi != 3 or reftag == self.reftag_mask):
+            return "escaped", ""
+        gw = 2 * self.guard_size
+        rw = self.reftag_bits // 4
+        if "guard" in self.prchk:
+            computed = self.guard_over(data, metadata)
+            if computed != guard:
+                forgiven = (lba == 0 and self.holes == "deallocated" and not any(data))
+                if not forgiven:
+                    return "guard", f"stored 0x{guard:0{gw}x} computed 0x{computed:0{gw}x}"
+                return "ok", ""
+        if "app" in self.prchk and (apptag & self.appmask) != (self.apptag & self.appmask):
+            return "apptag", (f"stored 0x{apptag:04x} expected 0x{self.apptag:04x} "
+                              f"mask 0x{self.appmask:04x}")
+        if "ref" in self.prchk and self.pi != 3 and reftag != self.expected_reftag(lba):
+            return "reftag", f"stored 0x{reftag:0{rw}x} expected 0x{self.expected_reftag(lba):0{rw}x}"
+        return "ok", ""
+
+    def extra_metadata(self, lba):
+        """Recognisable bytes for the metadata outside the tuple (all of it when pi=0)."""
+        return bytes((0x5A + 3 * j + lba) & 0xFF for j in range(self.ms))
+
+
+PATTERN = bytes(range(256)) * (65536 // 256 + 1)
+
+
+def block_data(fill, lba, lbasz, rng):
+    if fill == "zero":
+        return bytes(lbasz)
+    if fill == "random":
+        return rng.randbytes(lbasz)
+    start = lba % 256
+    body = PATTERN[start:start + lbasz]
+    label = f"lba {lba:011d}\n".encode()
+    return label + body[len(label):]
+
+
+# ---------------------------------------------------------------------------------------------
+# Image access.
+
+
+def data_in_hole(fd, byte_offset, length):
+    """True when [byte_offset, byte_offset+length) lies entirely in a hole (SEEK_DATA/SEEK_HOLE)."""
+    try:
+        next_data = os.lseek(fd, byte_offset, os.SEEK_DATA)
+    except OSError:          # ENXIO: no data at or after byte_offset
+        return True
+    return next_data >= byte_offset + length
+
+
+def read_exact(fd, length, byte_offset):
+    buf = os.pread(fd, length, byte_offset)
+    if len(buf) != length:
+        raise SystemExit(f"gen.py: short read at byte {byte_offset}")
+    return buf
+
+
+def open_image(path, fmt, writable=False):
+    fd = os.open(path, os.O_RDWR if writable else os.O_RDONLY)
+    size = os.fstat(fd).st_size
+    nlb = fmt.block_count(size)
+    if nlb == 0:
+        raise SystemExit(f"gen.py: {path}: smaller than one block")
+    return fd, nlb
+
+
+# ---------------------------------------------------------------------------------------------
+# Subcommands.
+
+
+def cmd_selftest(args):
+    failures = 0
+
+    def check(what, got, want):
+        nonlocal failures
+        if got != want:
+            failures += 1
+            print(f"FAIL {what}: got 0x{got:x} want 0x{want:x}")
+
+    for name, data, want16, want64, want32c in REFERENCE_VALUES:
+        check(f"crc16 table {name}", crc16_t10dif(data), want16)
+        check(f"crc16 bitwise {name}", crc16_t10dif_bitwise(data), want16)
+        check(f"crc64 table {name}", crc64_nvme(data), want64)
+        check(f"crc64 bitwise {name}", crc64_nvme_register_bitwise(data) ^ MASK64, want64)
+        check(f"crc32c bitwise {name}", crc32c_bitwise(data), want32c)
+        # Continuation: CRC over a split input equals the CRC of the whole.
+        cut = len(data) // 3
+        check(f"crc16 continued {name}", crc16_t10dif(data[cut:], crc16_t10dif(data[:cut])), want16)
+        check(f"crc64 continued {name}", crc64_nvme(data[cut:], crc64_nvme(data[:cut])), want64)
+
+    # Tuple round trips and single-bit detection for every geometry the tests use.
+    rng = random.Random(1)
+    for lbasz, ms, pi, pif, pil in [(512, 8, 1, 0, 0), (512, 16, 1, 0, 0), (512, 16, 1, 0, 1),
+                                   (4096, 8, 2, 0, 0), (4096, 16, 1, 2, 0), (4096, 64, 3, 2, 1),
+                                   (512, 64, 1, 2, 0)]:
+        fmt = Format(lbasz, ms, pi, pif, pil, "separate", apptag=0x1234, reftag=77)
+        for lba in (0, 1, 5, 2**32 + 3):
+            data = rng.randbytes(lbasz)
+            md = fmt.generate(lba, data, fmt.extra_metadata(lba))
+            name = f"{lbasz}+{ms} pi{pi} pif{pif} pil{pil} lba {lba}"
+            verdict, _ = fmt.verify(lba, data, md)
+            if verdict != "ok":
+                failures += 1
+                print(f"FAIL round trip {name}: {verdict}")
+            flipped = bytes([data[0] ^ 1]) + data[1:]
+            if fmt.verify(lba, flipped, md)[0] != "guard":
+                failures += 1
+                print(f"FAIL guard detection {name}")
+            if pil == 0 and ms > fmt.tuple_size:
+                bad = bytes([md[0] ^ 1]) + md[1:]
+                if fmt.verify(lba, data, bad)[0] != "guard":
+                    failures += 1
+                    print(f"FAIL prefix coverage {name}")
+    if failures:
+        print(f"selftest: {failures} failures")
+        return 1
+    print("selftest: ok")
+    return 0
+
+
+def cmd_create(args, fmt):
+    nlb = args.blocks
+    size = nlb * (fmt.lbasz + fmt.ms)
+    escape = set(args.escape)
+    with open(args.image, "wb") as f:
+        f.truncate(size + args.trailing_bytes)
+    expect_data = open(args.expect_data, "wb") if args.expect_data else None
+    expect_md = open(args.expect_metadata, "wb") if args.expect_metadata else None
+    try:
+        if args.unwritten:
+            # All blocks are holes: the mounted files show zeros for data and metadata alike.
+            if expect_data:
+                expect_data.truncate(nlb * fmt.lbasz)
+            if expect_md:
+                expect_md.truncate(nlb * fmt.ms)
+            return 0
+        rng = random.Random(args.seed)
+        fd = os.open(args.image, os.O_WRONLY)
+        try:
+            for lba in range(nlb):
+                data = block_data(args.fill, lba, fmt.lbasz, rng)
+                md = fmt.extra_metadata(lba)
+                if lba in escape and fmt.pi:
+                    md = fmt.generate(lba, data, md, apptag=0xFFFF, reftag=fmt.reftag_mask)
+                else:
+                    md = fmt.generate(lba, data, md)
+                os.pwrite(fd, data, fmt.data_byte_offset(lba, nlb))
+                os.pwrite(fd, md, fmt.metadata_byte_offset(lba, nlb))
+                if expect_data:
+                    expect_data.write(data)
+                if expect_md:
+                    expect_md.write(md)
+            if args.trailing_bytes:
+                os.pwrite(fd, b"\xee" * args.trailing_bytes, size)
+        finally:
+            os.close(fd)
+    finally:
+        for f in (expect_data, expect_md):
+            if f:
+                f.close()
+    return 0
+
+
+def parse_int(text):
+    return int(text, 0)
+
+
+def cmd_corrupt(args, fmt):
+    fd, nlb = open_image(args.image, fmt, writable=True)
+    try:
+        if not 0 <= args.lba < nlb:
+            raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
+        md_at = fmt.metadata_byte_offset(args.lba, nlb)
+        if args.field == "data":
+            at, length = fmt.data_byte_offset(args.lba, nlb) + args.byte_offset, 1
+        elif args.field == "prefix":
+            extra = [j for j in range(fmt.ms)
+                     if not (fmt.pi and fmt.tuple_offset <= j < fmt.tuple_offset + fmt.tuple_size)]
+            if not extra:
+                raise UsageError("--field prefix: metadata has no bytes outside the tuple")
+            at, length = md_at + extra[min(args.byte_offset, len(extra) - 1)], 1
+        else:
+            if not fmt.pi:
+                raise UsageError(f"--field {args.field}: pi=0 has no tuple")
+            start, length = {"guard": (0, fmt.guard_size),
+                             "apptag": (fmt.guard_size, 2),
+                             "reftag": (fmt.guard_size + 2, fmt.reftag_bits // 8)}[args.field]
+            at = md_at + fmt.tuple_offset + start
+        old = read_exact(fd, length, at)
+        if args.value is not None:
+            if args.field in ("data", "prefix"):
+                new = bytes([args.value & 0xFF])
+            else:
+                new = (args.value & ((1 << (8 * length)) - 1)).to_bytes(length, "big")
+        else:
+            value = int.from_bytes(old, "big") ^ (1 << args.bit)
+            new = value.to_bytes(length, "big")
+        os.pwrite(fd, new, at)
+        os.fsync(fd)
+        print(f"lba {args.lba} {args.field}: 0x{old.hex()} -> 0x{new.hex()}")
+    finally:
+        os.close(fd)
+    return 0
+
+
+def cmd_verify(args, fmt):
+    fd, nlb = open_image(args.image, fmt)
+    counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "reftag": 0}
+    bad = 0
+    expect_data = open(args.expect_data, "rb") if args.expect_data else None
+    expect_md = open(args.expect_metadata, "rb") if args.expect_metadata else None
+    try:
+        for lba in range(nlb):
+            data_at = fmt.data_byte_offset(lba, nlb)
+            md_at = fmt.metadata_byte_offset(lba, nlb)
+            unwritten = data_in_hole(fd, data_at, fmt.lbasz)
+            data = read_exact(fd, fmt.lbasz, data_at)
+            md = read_exact(fd, fmt.ms, md_at)
+            # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
+            # wholly in a hole is unwritten too — allocated only because a neighbour was written.
+            if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
+                    and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
+                unwritten = True
+            verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
+            counts[verdict] += 1
+            if verdict in ("guard", "apptag", "reftag"):
+                bad += 1
+                print(f"lba {lba}: {verdict} error: {detail}")
+            if expect_data and expect_data.read(fmt.lbasz) != data:
+                bad += 1
+                print(f"lba {lba}: data differs from {args.expect_data}")
+            if expect_md and expect_md.read(fmt.ms) != md:
+                bad += 1
+                print(f"lba {lba}: metadata differs from {args.expect_metadata}")
+        for f, name in ((expect_data, args.expect_data), (expect_md, args.expect_metadata)):
+            if f and f.read(1):
+                bad += 1
+                print(f"{name}: longer than the image")
+    finally:
+        os.close(fd)
+        for f in (expect_data, expect_md):
+            if f:
+                f.close()
+    if not args.quiet:
+        print(f"blocks: {nlb}")
+        if fmt.pi:
+            print(f"ok: {counts['ok']}")
+            print(f"unwritten: {counts['unwritten']}")
+            print(f"escaped: {counts['escaped']}")
+            print(f"guard-errors: {counts['guard']}")
+            print(f"apptag-errors: {counts['apptag']}")
+            print(f"reftag-errors: {counts['reftag']}")
+    return 1 if bad else 0
+
+
+def cmd_tuple(args, fmt):
+    fd, nlb = open_image(args.image, fmt)
+    try:
+        if not fmt.pi:
+            raise UsageError("pi=0 has no tuple")
+        if not 0 <= args.lba < nlb:
+            raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
+        md = read_exact(fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
+        guard, apptag, reftag = fmt.unpack_tuple(md)
+        gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
+        print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x} reftag=0x{reftag:0{rw}x}")
+    finally:
+        os.close(fd)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line.
+
+FORMAT_KEYS = {"logical_block_size": "logical_block_size", "ms": "ms", "pi": "pi", "pif": "pif",
+               "pil": "pil", "layout": "layout", "apptag": "apptag", "appmask": "appmask",
+               "reftag": "reftag", "prchk": "prchk", "holes": "holes"}
+IGNORED_KEYS = {"errors", "pract", "ro"}
+
+
+def parse_prchk(text, pi):
+    if text == "none":
+        return set()
+    if text == "all":
+        return {"guard", "app", "ref"} if pi in (1, 2) else {"guard", "app"}
+    parts = set(text.split("+"))
+    if not parts <= {"guard", "app", "ref"}:
+        raise UsageError(f"prchk={text}: expected guard, app, ref joined by +, none or all")
+    return parts
+
+
+def build_format(args):
+    opts = {}
+    for chunk in args.o or []:
+        for item in chunk.split(","):
+            if not item:
+                continue
+            key, _, value = item.partition("=")
+            if key in IGNORED_KEYS:
+                continue
+            if key not in FORMAT_KEYS:
+                raise UsageError(f"-o {item}: unknown key")
+            opts[key] = value
+    flags = {"logical_block_size": args.logical_block_size, "ms": args.ms, "pi": args.pi,
+             "pif": args.pif, "pil": args.pil, "layout": args.layout,
+             "apptag": args.apptag, "appmask": args.appmask, "reftag": args.reftag,
+             "prchk": args.prchk, "holes": args.holes}
+    for key, value in flags.items():
+        if value is not None:
+            opts[key] = value
+
+    def num(key, default):
+        value = opts.get(key)
+        return default if value is None else (value if isinstance(value, int) else int(value, 0))
+
+    pi = num("pi", 1)
+    prchk = opts.get("prchk")
+    return Format(num("logical_block_size", 512), num("ms", None), pi, num("pif", 0),
+                  num("pil", 0), opts.get("layout", "separate"), apptag=num("apptag", 0),
+                  appmask=num("appmask", 0xFFFF), reftag=num("reftag", 0),
+                  prchk=None if prchk is None else parse_prchk(prchk, pi),
+                  holes=opts.get("holes", "deallocated"))
+
+
+def add_format_flags(p):
+    g = p.add_argument_group("format (mirrors difs options; -o takes difs's own option string)")
+    g.add_argument("-o", action="append", metavar="OPT[,OPT...]",
+                   help="difs-style options, e.g. logical_block_size=4096,ms=16,pif=2")
+    g.add_argument("--logical-block-size", type=parse_int, help="data bytes per block (512)")
+    g.add_argument("--ms", type=parse_int, help="metadata bytes per block (the tuple size)")
+    g.add_argument("--pi", type=parse_int, help="protection type 0..3 (1)")
+    g.add_argument("--pif", type=parse_int, help="0: 16-bit guard, 2: 64-bit guard (0)")
+    g.add_argument("--pil", type=parse_int, help="0: tuple last in metadata, 1: first (0)")
+    g.add_argument("--layout", choices=["separate", "interleaved"], help="(separate)")
+    g = p.add_argument_group("policy (the tags create writes and verify expects, as in difs)")
+    g.add_argument("--apptag", type=parse_int, help="application tag (0)")
+    g.add_argument("--appmask", type=parse_int, help="verify: bits of the apptag checked (0xffff)")
+    g.add_argument("--reftag", type=parse_int, help="type 2: base added to the LBA; type 3: value (0)")
+    g.add_argument("--prchk", help="verify: guard, app, ref joined by +, none or all "
+                                   "(default: all the type has)")
+    g.add_argument("--holes", choices=["deallocated", "check"], help="verify: (deallocated)")
+
+
+def parse_lba_list(text):
+    return [int(x, 0) for x in text.split(",") if x]
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="gen.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("selftest", help="check CRC reference values and round trips")
+
+    p = sub.add_parser("create", help="write a new image with valid PI")
+    p.add_argument("image")
+    add_format_flags(p)
+    p.add_argument("--blocks", type=parse_int, default=64, help="logical blocks (64)")
+    p.add_argument("--fill", choices=["zero", "pattern", "random"], default="pattern")
+    p.add_argument("--seed", type=parse_int, default=1, help="seed for --fill random (1)")
+    p.add_argument("--unwritten", action="store_true", help="sparse image, every block a hole")
+    p.add_argument("--escape", type=parse_lba_list, default=[], metavar="LBA[,LBA...]",
+                   help="give these blocks an escape tuple (apptag 0xffff, reftag all ones)")
+    p.add_argument("--trailing-bytes", type=parse_int, default=0,
+                   help="append this many bytes that make no whole block")
+    p.add_argument("--expect-data", metavar="FILE", help="write what the mounted data shows")
+    p.add_argument("--expect-metadata", metavar="FILE", help="write what metadata shows")
+
+    p = sub.add_parser("corrupt", help="damage one field of one block")
+    p.add_argument("image")
+    add_format_flags(p)
+    p.add_argument("--lba", type=parse_int, required=True)
+    p.add_argument("--field", choices=["guard", "apptag", "reftag", "data", "prefix"], required=True)
+    p.add_argument("--value", type=parse_int, help="set the field (a byte for data/prefix)")
+    p.add_argument("--bit", type=parse_int, default=0, help="bit to flip, 0 = least significant")
+    p.add_argument("--byte-offset", type=parse_int, default=0,
+                   help="data/prefix: which byte of the block's data / extra metadata (0)")
+
+    p = sub.add_parser("verify", help="check every block's PI (exit 1 on failure)")
+    p.add_argument("image")
+    add_format_flags(p)
+    p.add_argument("--expect-data", metavar="FILE", help="data must equal FILE")
+    p.add_argument("--expect-metadata", metavar="FILE", help="metadata must equal FILE")
+    p.add_argument("--quiet", action="store_true", help="print only failures")
+
+    p = sub.add_parser("tuple", help="print one block's tuple")
+    p.add_argument("image")
+    add_format_flags(p)
+    p.add_argument("--lba", type=parse_int, required=True)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "selftest":
+            return cmd_selftest(args)
+        fmt = build_format(args)
+        return {"create": cmd_create, "corrupt": cmd_corrupt, "verify": cmd_verify,
+                "tuple": cmd_tuple}[args.command](args, fmt)
+    except (UsageError, ValueError) as err:
+        print(f"gen.py: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,175 @@
+// `difs check`: scans every block with the mount's verdicts (Volume.scan) and prints the pi-status
+// report or the same fields as JSON; exit 0 when no block fails, 1 when some do, 2 on errors.
+import DifsCore
+import DifsFuse
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum Check {
+    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N]"
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let path: String, options: Options, json: Bool, maxErrors: UInt64?
+        let opened: OpenedImage
+        do throws(ConfigError) {
+            let args = try SubcommandArguments(arguments, valued: ["--max-errors"], switches: ["--json", "-h", "--help"])
+            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
+            path = try args.image()
+            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            json = args.switches.contains("--json")
+            maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
+            opened = try OpenedImage(path: path, format: options.format, readOnly: true, command: "check")
+        } catch {
+            return refuse("check", error)
+        }
+
+        let geometry = opened.geometry
+        let volume = Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: true)
+        var report = StatusReport(geometry: geometry, policy: options.policy)
+        var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: geometry) : nil
+        do throws(VolumeError) {
+            try volume.scan(chunkBytes: 4 << 20) { lba, verdict in
+                report.add(verdict)
+                progress?.advance(to: lba)
+            }
+        } catch {
+            progress?.clear()
+            return ioFailure("check", path, error)
+        }
+        progress?.clear()
+
+        let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
+        print(json ? renderJSON(report, image: path, listed: Int(listed)) : renderText(report, listed: Int(listed)), terminator: "")
+        if listed < UInt64(report.failures.count) {
+            printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
+        }
+        return report.failedBlocks > 0 ? 1 : 0
+    }
+
+    /// The pi-status text (DESIGN §3), keeping only the first `listed` per-block lines.
+    static func renderText(_ report: StatusReport, listed: Int) -> String {
+        let text = report.render()
+        guard listed < report.failures.count else { return text }
+        var kept = 0
+        var out = ""
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("lba ") {
+                guard kept < listed else { break }
+                kept += 1
+            }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    /// The same fields as the text, as one JSON object; tag values are hex strings at their width
+    /// (a 64-bit guard does not fit a JSON number exactly). For a guard error `expected` is the
+    /// computed guard. For pi=0 the counts are omitted, as in the text.
+    static func renderJSON(_ report: StatusReport, image: String, listed: Int) -> String {
+        let f = report.geometry.format, p = report.policy
+        var out = "{\n"
+        out += "  \"image\": \(jsonString(image)),\n"
+        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"},\n"
+        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"},\n"
+        out += "  \"blocks\": \(report.geometry.blockCount)"
+        if f.isProtected {
+            let counts: [(String, UInt64)] = [
+                ("ok", report.ok), ("unwritten", report.unwritten), ("escaped", report.escaped),
+                ("guard-errors", report.guardErrors), ("apptag-errors", report.appTagErrors),
+                ("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads),
+            ]
+            for (key, value) in counts { out += ",\n  \"\(key)\": \(value)" }
+            out += ",\n  \"failures\": ["
+            for (i, failure) in report.failures.prefix(listed).enumerated() {
+                out += i == 0 ? "\n" : ",\n"
+                out += "    {\"lba\": \(failure.lba), \"kind\": \"\(failure.kind.rawValue)\", \"stored\": \"\(hex(failure.stored, digits: failure.fieldDigits))\", \"expected\": \"\(hex(failure.expected, digits: failure.fieldDigits))\""
+                if failure.kind == .appTag { out += ", \"mask\": \"\(hex(UInt64(failure.appMask), digits: 4))\"" }
+                out += "}"
+            }
+            out += listed > 0 ? "\n  ]" : "]"
+            out += ",\n  \"failures-listed\": \(listed)"
+        }
+        return out + "\n}\n"
+    }
+
+    static func hex(_ value: UInt64, digits: Int) -> String {
+        let s = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func printHelp() {
+        print("""
+            \(usage)
+
+            Checks every block of IMAGE as a mount with the same -o options would (format and policy
+            keys as for the mount; see difs -h) and prints the pi-status report.
+              --json           the same fields as one JSON object
+              --max-errors N   list at most N failing blocks (the counts stay complete)
+            A progress line (blocks, MB/s, ETA) shows on stderr when it is a terminal and the scan
+            takes over a second.
+            Exit status: 0 no block fails, 1 some block fails, 2 usage or I/O error.
+            """)
+    }
+}
+
+/// The progress line on a terminal's stderr: appears once the scan has run a second, redraws a few
+/// times a second, and is erased at the end so the report stands alone.
+struct Progress {
+    let total: UInt64
+    let blockBytes: Double
+    /// Looks at the clock only every `stride` blocks (about 16 MiB), so the scan's hot loop stays cheap.
+    let strideMask: UInt64
+    let start = ContinuousClock.now
+    var lastDraw: ContinuousClock.Instant?
+    var shown = false
+
+    init(geometry: Geometry) {
+        total = geometry.blockCount
+        blockBytes = Double(geometry.format.extendedBlockSize)
+        let stride = max(1, (16 << 20) / geometry.format.extendedBlockSize)
+        strideMask = UInt64(1 << (Int.bitWidth - 1 - stride.leadingZeroBitCount)) - 1
+    }
+
+    mutating func advance(to lba: UInt64) {
+        guard lba & strideMask == 0 else { return }
+        let now = ContinuousClock.now
+        let elapsed = seconds(now - start)
+        guard elapsed >= 1 else { return }
+        if let lastDraw, seconds(now - lastDraw) < 0.25 { return }
+        lastDraw = now
+        let done = lba + 1
+        let rate = Double(done) * blockBytes / elapsed
+        let eta = Int((Double(total - done) * blockBytes / max(rate, 1)).rounded(.up))
+        let percent = Int(Double(done) * 100 / Double(max(total, 1)))
+        let bar = String(repeating: "#", count: percent / 5) + String(repeating: ".", count: 20 - percent / 5)
+        draw("\r[\(bar)] \(percent)% \(done)/\(total) blocks  \(Int(rate / 1e6)) MB/s  ETA \(eta / 60):\(eta % 60 < 10 ? "0" : "")\(eta % 60)\u{1B}[K")
+        shown = true
+    }
+
+    func clear() {
+        if shown { draw("\r\u{1B}[K") }
+    }
+
+    private func draw(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,130 @@
+// `difs inject`: corrupts one field of one block in place (a bit flip or a new value) and prints
+// the old and new bytes, so `difs check` and a mounted read have a known failure to find.
+import DifsCore
+import DifsFuse
+
+enum Inject {
+    static let usage = "usage: difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [--byte-offset N] [-o OPT,...]"
+
+    enum Field: String { case guardTag = "guard", appTag = "apptag", refTag = "reftag", data }
+
+    /// Where the change goes: `length` bytes at image byte `imageByte`, read as one big-endian number.
+    struct Target {
+        var imageByte: UInt64
+        var length: Int
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let path: String, lba: UInt64, field: Field, change: (bit: UInt64?, value: UInt64?), byteOffset: UInt64?
+        let options: Options
+        do throws(ConfigError) {
+            let args = try SubcommandArguments(arguments, valued: ["--lba", "--field", "--bit", "--value", "--byte-offset"],
+                                               switches: ["-h", "--help"])
+            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
+            path = try args.image()
+            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            guard let lbaText = args.values["--lba"] else { throw ConfigError("--lba N", "missing: which block?") }
+            lba = try parseCount(lbaText, flag: "--lba")
+            guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, reftag or data") }
+            guard let f = Field(rawValue: fieldText) else { throw ConfigError("--field \(fieldText)", "expected guard, apptag, reftag or data") }
+            field = f
+            if args.values["--bit"] != nil && args.values["--value"] != nil {
+                throw ConfigError("--bit and --value", "give one of them, not both")
+            }
+            change = (try args.values["--bit"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--bit") },
+                      try args.values["--value"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--value") })
+            byteOffset = try args.values["--byte-offset"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--byte-offset") }
+            if byteOffset != nil && field != .data { throw ConfigError("--byte-offset", "only with --field data") }
+        } catch {
+            return refuse("inject", error)
+        }
+
+        do throws(ConfigError) {
+            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "inject")
+            let image = opened.file, geometry = opened.geometry, format = geometry.format
+            guard !image.isReadOnly else { throw ConfigError(path, "not writable") }
+            // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
+            // cannot start halfway through either.
+            guard image.lockExclusively() else { throw ConfigError(path, "in use: a difs mount holds it; unmount it first") }
+            guard lba < geometry.blockCount else {
+                throw ConfigError("--lba \(lba)", "past the last block (the image has \(geometry.blockCount) blocks)")
+            }
+            let target = try locate(field, lba: lba, byteOffset: byteOffset ?? 0, geometry: geometry)
+            let width = UInt64(target.length * 8)
+            if let bit = change.bit, bit >= width {
+                throw ConfigError("--bit \(bit)", "the \(field.rawValue) field has \(width) bits (0 to \(width - 1))")
+            }
+            if let value = change.value, width < 64, value >> width != 0 {
+                throw ConfigError("--value \(value)", "wider than the \(width)-bit \(field.rawValue) field")
+            }
+            if format.isProtected && options.policy.holes == .deallocated {
+                let data = geometry.dataByteOffset(lba: lba)..<(geometry.dataByteOffset(lba: lba) + UInt64(format.logicalBlockSize))
+                let unwritten: Bool
+                do { unwritten = try image.allocation(of: data).isHole(data) } catch { throw ConfigError(path, error.description) }
+                guard !unwritten else {
+                    throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
+                }
+            }
+            return apply(target, change: change, to: image, describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
+        } catch {
+            return refuse("inject", error)
+        }
+    }
+
+    /// The image bytes of `field` in block `lba`: a tag inside the tuple, or one data byte.
+    static func locate(_ field: Field, lba: UInt64, byteOffset: UInt64, geometry: Geometry) throws(ConfigError) -> Target {
+        let format = geometry.format
+        let guardSize = format.guardFormat.guardSize
+        let tuple = geometry.metadataByteOffset(lba: lba) + UInt64(format.tupleOffset)
+        if field != .data && !format.isProtected {
+            throw ConfigError("--field \(field.rawValue)", "pi=0 has no PI tuple; only --field data")
+        }
+        switch field {
+        case .guardTag: return Target(imageByte: tuple, length: guardSize)
+        case .appTag: return Target(imageByte: tuple + UInt64(guardSize), length: 2)
+        case .refTag: return Target(imageByte: tuple + UInt64(guardSize) + 2, length: format.tupleSize - guardSize - 2)
+        case .data:
+            guard byteOffset < UInt64(format.logicalBlockSize) else {
+                throw ConfigError("--byte-offset \(byteOffset)", "past the \(format.logicalBlockSize)-byte block")
+            }
+            return Target(imageByte: geometry.dataByteOffset(lba: lba) + byteOffset, length: 1)
+        }
+    }
+
+    /// Reads the field, flips the bit (bit 0 = least significant bit of its last byte; default 0)
+    /// or sets the value, writes it back, flushes, and prints `lba 17 guard: 0x1a2b -> 0x1a2a`.
+    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: ImageFile, describing name: String) -> Int32 {
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: target.length, alignment: 8)
+        defer { bytes.deallocate() }
+        do throws(SystemError) {
+            try image.read(into: bytes, at: target.imageByte)
+            let old = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let new = change.value ?? old ^ (1 << (change.bit ?? 0))
+            for i in 0..<target.length { bytes[i] = UInt8(truncatingIfNeeded: new >> UInt64(8 * (target.length - 1 - i))) }
+            try image.write(UnsafeRawBufferPointer(bytes), at: target.imageByte)
+            try image.synchronize()
+            let digits = target.length * 2
+            print("\(name): \(Check.hex(old, digits: digits)) -> \(Check.hex(new, digits: digits)) (image byte \(target.imageByte))"
+                  + (old == new ? " unchanged" : ""))
+            return 0
+        } catch {
+            printError("difs inject: \(image.path): \(error.description)")
+            return 2
+        }
+    }
+
+    static func printHelp() {
+        print("""
+            \(usage)
+
+            Changes one field of block --lba in place (the -o format keys must match the image; see difs -h):
+              --field guard|apptag|reftag   a tag of the PI tuple, as a big-endian number
+              --field data                  one data byte, at --byte-offset N in the block (default 0)
+              --bit B                       flip bit B (0 = least significant; default 0)
+              --value V                     set the field (or the data byte) to V instead
+            Prints `lba N FIELD: 0xOLD -> 0xNEW (image byte K)`. Refused while a difs mount holds the
+            image, and for an unwritten block (its data is a hole) unless -o holes=check.
+            Exit status: 0 changed, 2 usage or I/O error.
+            """)
+    }
+}

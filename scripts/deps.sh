@@ -3,8 +3,7 @@
 # Sourced by demo.sh and test.sh; safe to run again.
 set -euo pipefail
 
-difs_need_packages=(fuse3 libfuse3-dev pkg-config python3)
-[ "${DIFS_WITH_FIO:-0}" = 1 ] && difs_need_packages+=(fio)
+difs_need_packages=(fuse3 libfuse3-dev pkg-config python3 fio)
 
 difs_missing=()
 for p in "${difs_need_packages[@]}"; do

@@ -30,6 +30,14 @@ public protocol BlockStore: Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, at byteOffset: UInt64) throws(SystemError)
     func allocation(of bytes: Range<UInt64>) throws(SystemError) -> Allocation
     func synchronize() throws(SystemError)
+    /// True when the whole image is allocated: no byte lies in a hole.
+    func isFullyAllocated() throws(SystemError) -> Bool
+}
+
+extension BlockStore {
+    public func isFullyAllocated() throws(SystemError) -> Bool {
+        try allocation(of: 0..<size) == .data
+    }
 }
 
 /// A failed system call: the errno and what was being done.

@@ -94,6 +94,20 @@ public final class ImageFile: BlockStore {
         guard retryingEINTR({ fsync(descriptor) }) == 0 else { throw SystemError(errno: errno, operation: "fsync of image") }
     }
 
+    /// Two lseeks, whatever the number of extents: data at 0 and the first hole at the end.
+    public func isFullyAllocated() throws(SystemError) -> Bool {
+        guard size > 0 else { return true }
+        let dataStart = lseek(descriptor, 0, SEEK_DATA)
+        if dataStart < 0 {
+            if errno == ENXIO { return false }
+            throw SystemError(errno: errno, operation: "SEEK_DATA on image")
+        }
+        guard dataStart == 0 else { return false }
+        let holeStart = lseek(descriptor, 0, SEEK_HOLE)
+        if holeStart < 0 { throw SystemError(errno: errno, operation: "SEEK_HOLE on image") }
+        return UInt64(holeStart) >= size
+    }
+
     /// Walks SEEK_DATA/SEEK_HOLE over `bytes`: two calls when the range is all data (the common
     /// case on a written image), more only where holes and data alternate.
     public func allocation(of bytes: Range<UInt64>) throws(SystemError) -> Allocation {

@@ -40,6 +40,7 @@ public final class Volume: Sendable {
         self.context = ProtectionContext(format: geometry.format, policy: policy)
         self.isReadOnly = readOnly
         self.onFailure = onFailure
+        self.mountedFullyAllocated = (try? store.isFullyAllocated()) ?? false
     }
 
     public var policy: Policy { context.policy }
@@ -48,7 +49,11 @@ public final class Volume: Sendable {
     var L: UInt64 { UInt64(geometry.logicalBlockSize) }
     var M: UInt64 { UInt64(geometry.metadataSize) }
     /// Unwritten blocks are looked for only when there is PI and `holes=deallocated`.
-    var tracksHoles: Bool { geometry.format.isProtected && policy.holes == .deallocated }
+    /// On an image with no holes at mount time (a filled image) nothing is looked up: difs never
+    /// makes holes, so none can appear while it is mounted except by another program punching
+    /// them, which is not supported.
+    var tracksHoles: Bool { geometry.format.isProtected && policy.holes == .deallocated && !mountedFullyAllocated }
+    let mountedFullyAllocated: Bool
 
     public func size(of file: VolumeFile) -> UInt64 {
         file == .data ? geometry.dataSize : geometry.metadataFileSize
@@ -504,7 +509,8 @@ struct Span {
             return
         }
         do {
-            if generate && M > 0 {
+            // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten.
+            if generate && M > 0 && (M > geometry.format.tupleSize || head || tail) {
                 try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount]), at: firstMetadata)
             }
             if head { try store.read(into: data(buffer, 0), at: firstData) }

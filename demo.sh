@@ -24,9 +24,9 @@ step ls -l "$mnt"
 ls -l "$mnt"
 step dd if="$mnt/data" of=/dev/null bs=1M
 dd if="$mnt/data" of=/dev/null bs=1M
-step "dd if=$mnt/metadata bs=8 skip=42 count=1 | xxd        # the PI tuple of LBA 42: guard, apptag, reftag"
-dd if="$mnt/metadata" bs=8 skip=42 count=1 status=none | xxd
-step "printf '\\\\xde\\\\xad' | dd of=$mnt/metadata bs=1 seek=\$((42*8)) conv=notrunc   # break LBA 42's guard"
+step "dd if=$mnt/metadata bs=8 skip=42 count=1 | od -An -tx1        # the PI tuple of LBA 42: guard, apptag, reftag"
+dd if="$mnt/metadata" bs=8 skip=42 count=1 status=none | od -An -tx1
+step "printf '\\xde\\xad' | dd of=$mnt/metadata bs=1 seek=\$((42*8)) conv=notrunc   # break LBA 42's guard"
 printf '\xde\xad' | dd of="$mnt/metadata" bs=1 seek=$((42 * 8)) conv=notrunc status=none
 step dd if="$mnt/data" of=/dev/null bs=512 skip=42 count=1
 dd if="$mnt/data" of=/dev/null bs=512 skip=42 count=1 || echo "(exit status $?: the corrupted block is refused)"

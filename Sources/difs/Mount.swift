@@ -163,6 +163,11 @@ enum Mount {
               -s         single-threaded request loop
               -h         this help;  -V  version
 
+            Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
+              difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
+              difs check IMAGE [-o ...] [--json] [--max-errors N]
+              difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)
         for entry in Options.help {

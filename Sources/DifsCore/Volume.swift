@@ -213,7 +213,7 @@ public final class Volume: Sendable {
                 }
                 try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks)
                 if span.interleaved {
-                    return try span.store(buffer, to: store, metadata: generate)
+                    return try span.storeInterleaved(buffer, to: store)
                 }
                 try io { () throws(SystemError) in
                     // Whole blocks in one run from the caller's buffer; partial ones from the span.
@@ -520,20 +520,13 @@ struct Span {
         } catch { throw .io(error) }
     }
 
-    func store(_ buffer: UnsafeMutableRawBufferPointer, to store: any BlockStore, metadata: Bool) throws(VolumeError) {
-        do {
-            if interleaved {
-                try store.write(UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData)
-            } else {
-                try store.write(UnsafeRawBufferPointer(rebasing: buffer[0..<(blockCount * L)]), at: firstData)
-                if metadata && M > 0 {
-                    try store.write(UnsafeRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount]), at: firstMetadata)
-                }
-            }
-        } catch { throw .io(error) }
+    /// Interleaved: writes the whole run back, data and metadata together.
+    func storeInterleaved(_ buffer: UnsafeMutableRawBufferPointer, to store: any BlockStore) throws(VolumeError) {
+        precondition(interleaved)
+        do { try store.write(UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData) } catch { throw .io(error) }
     }
 
-    /// The image ranges `store` writes.
+    /// The image ranges a write of the span covers.
     func imageRanges(writingMetadata: Bool) -> [Range<UInt64>] {
         interleaved || !writingMetadata || M == 0 ? [dataRun] : [dataRun, metadataRun]
     }

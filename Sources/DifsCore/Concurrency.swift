@@ -5,7 +5,6 @@ import Glibc
 import Musl
 #endif
 import Synchronization
-import Dispatch
 
 /// 64 reader-writer locks; block `lba` is guarded by stripe `lba % 64`. A request locks the set of
 /// stripes its blocks need, always in ascending stripe order, so two requests never deadlock; a
@@ -89,24 +88,3 @@ final class BufferPool: Sendable {
     deinit { free.withLock { list in list.forEach { $0.memory.deallocate() } } }
 }
 
-/// CPUs online, for splitting large requests.
-let processorCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
-/// Runs `body(0..<count)` on Dispatch's worker threads and the caller's, returning the results in
-/// index order. For CPU-bound parts of one request; `body` must only touch disjoint memory per index.
-func runInParallel<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
-    results.initialize(repeating: nil)
-    defer {
-        _ = results.deinitialize()
-        results.deallocate()
-    }
-    withoutActuallyEscaping(body) { body in
-        // Each index writes only its own slot, and concurrentPerform returns after all are done.
-        let shared = UncheckedSendable(value: (results, body))
-        DispatchQueue.concurrentPerform(iterations: count) { i in shared.value.0[i] = shared.value.1(i) }
-    }
-    return results.map { $0! }
-}
-
-private struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }

@@ -17,34 +17,32 @@ public struct PITuple: Sendable, Equatable {
     ///   64b guard: guard(8) apptag(2) reftag(6, 48 bits)   — NVM Command Set spec, figure "PI format"
     public init(decoding bytes: UnsafeRawBufferPointer, format: GuardFormat) {
         precondition(bytes.count >= format.tupleSize)
-        let g = format.guardSize
-        guardTag = readBigEndian(bytes, at: 0, count: g)
-        appTag = UInt16(readBigEndian(bytes, at: g, count: 2))
-        refTag = readBigEndian(bytes, at: g + 2, count: format.tupleSize - g - 2)
+        switch format {
+        case .crc16:
+            guardTag = UInt64(UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self)))
+            appTag = UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            refTag = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+        case .crc64:
+            guardTag = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            // apptag(2) and the 48-bit reftag(6) are the second big-endian 64-bit word.
+            let tail = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            appTag = UInt16(truncatingIfNeeded: tail >> 48)
+            refTag = tail & format.refTagMask
+        }
     }
 
     /// Writes the tuple into `bytes`; each field is truncated to its width.
     public func encode(into bytes: UnsafeMutableRawBufferPointer, format: GuardFormat) {
         precondition(bytes.count >= format.tupleSize)
-        let g = format.guardSize
-        writeBigEndian(guardTag, into: bytes, at: 0, count: g)
-        writeBigEndian(UInt64(appTag), into: bytes, at: g, count: 2)
-        writeBigEndian(refTag, into: bytes, at: g + 2, count: format.tupleSize - g - 2)
-    }
-}
-
-@inline(__always)
-func readBigEndian(_ bytes: UnsafeRawBufferPointer, at start: Int, count: Int) -> UInt64 {
-    var value: UInt64 = 0
-    for i in start..<(start + count) { value = value << 8 | UInt64(bytes[i]) }
-    return value
-}
-
-@inline(__always)
-func writeBigEndian(_ value: UInt64, into bytes: UnsafeMutableRawBufferPointer, at start: Int, count: Int) {
-    var v = value
-    for i in stride(from: start + count - 1, through: start, by: -1) {
-        bytes[i] = UInt8(truncatingIfNeeded: v)
-        v >>= 8
+        switch format {
+        case .crc16:
+            bytes.storeBytes(of: UInt16(truncatingIfNeeded: guardTag).bigEndian, toByteOffset: 0, as: UInt16.self)
+            bytes.storeBytes(of: appTag.bigEndian, toByteOffset: 2, as: UInt16.self)
+            bytes.storeBytes(of: UInt32(truncatingIfNeeded: refTag).bigEndian, toByteOffset: 4, as: UInt32.self)
+        case .crc64:
+            bytes.storeBytes(of: guardTag.bigEndian, toByteOffset: 0, as: UInt64.self)
+            let tail = UInt64(appTag) << 48 | (refTag & format.refTagMask)
+            bytes.storeBytes(of: tail.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
     }
 }

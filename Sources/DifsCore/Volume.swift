@@ -82,36 +82,29 @@ public final class Volume: Sendable {
         let span = Span(geometry: geometry, blocks: blocks)
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
             try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
-                // Each part reads its blocks and checks them; a large request is split over the
-                // CPUs so the copy out of the page cache and the CRCs run in parallel.
-                let outcomes = inParts(of: span) { (part) -> PartOutcome in
-                    do throws(SystemError) { try span.load(buffer, from: store, blocks: part) } catch { return PartOutcome(ioError: error) }
-                    var outcome = PartOutcome()
-                    guard geometry.format.isProtected else { return outcome }
-                    for i in part {
+                try io { () throws(SystemError) in try span.load(buffer, from: store) }
+                var replyEnd = end
+                if geometry.format.isProtected {
+                    let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
+                    var reported = false
+                    for i in 0..<span.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
                         let data = span.dataBytes(buffer, i)
                         guard case .failed(let failure) = context.verify(
                             data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
                             lba: lba, unwritten: isUnwritten(lba, allocation, data)) else { continue }
-                        if outcome.firstFailure == nil { outcome.firstFailure = (i, failure) }
-                        guard policy.errors == .report else { break }
-                        onFailure(failure)  // served anyway: log each one
-                    }
-                    return outcome
-                }
-                var replyEnd = end
-                if let ioError = outcomes.lazy.compactMap(\.ioError).first { throw .io(ioError) }
-                if let (index, failure) = outcomes.lazy.compactMap(\.firstFailure).first {
-                    if policy.errors == .report {
-                        failedReadCount.add(1, ordering: .relaxed)
-                    } else if index == 0 {
-                        onFailure(failure)
-                        failedReadCount.add(1, ordering: .relaxed)
-                        throw .protection(failure, policy.errors)
-                    } else {
-                        replyEnd = (blocks.lowerBound + UInt64(index)) * L  // short read; the next one fails
+                        if policy.errors == .report {  // served anyway: log each, count the read once
+                            onFailure(failure)
+                            if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
+                            continue
+                        }
+                        if i == 0 {
+                            onFailure(failure)
+                            failedReadCount.add(1, ordering: .relaxed)
+                            throw .protection(failure, policy.errors)
+                        }
+                        replyEnd = lba * L  // short read; the next read starts at the failing block
+                        break
                     }
                 }
                 span.packData(buffer, blocks: Int((replyEnd - 1) / L - blocks.lowerBound) + 1)
@@ -119,23 +112,6 @@ public final class Volume: Sendable {
                 deliver(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + Int(replyEnd - byteOffset))]))
             }
         }
-    }
-
-    /// What one part of a request found.
-    struct PartOutcome {
-        var ioError: SystemError?
-        var firstFailure: (index: Int, error: PIError)?
-    }
-
-    /// Requests at least this large are split over the CPUs.
-    static let parallelBytes = 256 << 10
-
-    /// Runs `body` over the span's blocks, split into one part per CPU when the span is large,
-    /// and returns the parts' results in block order.
-    func inParts<T>(of span: Span, _ body: (Range<Int>) -> T) -> [T] {
-        let parts = span.byteCount >= Self.parallelBytes ? min(processorCount, span.blockCount) : 1
-        if parts <= 1 { return [body(0..<span.blockCount)] }
-        return runInParallel(parts) { p in body((span.blockCount * p / parts)..<(span.blockCount * (p + 1) / parts)) }
     }
 
     /// Writes `bytes` to `data` at `byteOffset`, returning how many were written (cut at the end).
@@ -205,10 +181,8 @@ public final class Volume: Sendable {
                     return UnsafeRawBufferPointer(rebasing: caller[start..<(start + Int(L))])
                 }
                 if generate {
-                    _ = inParts(of: span) { part in
-                        for i in part {
-                            context.generate(data: blockData(i), metadata: span.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i))
-                        }
+                    for i in 0..<span.blockCount {
+                        context.generate(data: blockData(i), metadata: span.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i))
                     }
                 }
                 try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks)
@@ -225,7 +199,7 @@ public final class Volume: Sendable {
                         try store.write(UnsafeRawBufferPointer(rebasing: caller[start..<(start + whole.count * Int(L))]),
                                         at: span.firstData + UInt64(whole.lowerBound * Int(L)))
                     }
-                    if generate && M > 0 { try store.write(UnsafeRawBufferPointer(span.metadataRun(buffer)), at: span.firstMetadata) }
+                    if generate && M > 0 { try store.write(UnsafeRawBufferPointer(span.metadataBytes(buffer)), at: span.firstMetadata) }
                 }
             }
         }
@@ -483,21 +457,13 @@ struct Span {
     var dataRun: Range<UInt64> { firstData..<(firstData + UInt64(interleaved ? byteCount : blockCount * L)) }
     var metadataRun: Range<UInt64> { firstMetadata..<(firstMetadata + UInt64(blockCount * M)) }
 
-    /// Reads the blocks `part` (indices into the span; all when nil) into their places in `buffer`.
-    func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore, blocks part: Range<Int>? = nil) throws(SystemError) {
-        let part = part ?? 0..<blockCount
-        guard !part.isEmpty else { return }
+    /// Reads the span: one read of the whole run interleaved, a data read and a metadata read separate.
+    func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore) throws(SystemError) {
         if interleaved {
-            let run = (part.lowerBound * (L + M))..<(part.upperBound * (L + M))
-            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[run]), at: firstData + UInt64(run.lowerBound))
+            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData)
         } else {
-            let dataRun = (part.lowerBound * L)..<(part.upperBound * L)
-            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[dataRun]), at: firstData + UInt64(dataRun.lowerBound))
-            if M > 0 {
-                let metadataRun = (part.lowerBound * M)..<(part.upperBound * M)
-                try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L + metadataRun.lowerBound)..<(blockCount * L + metadataRun.upperBound)]),
-                               at: firstMetadata + UInt64(metadataRun.lowerBound))
-            }
+            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(blockCount * L)]), at: firstData)
+            if M > 0 { try store.read(into: metadataBytes(buffer), at: firstMetadata) }
         }
     }
 
@@ -511,7 +477,7 @@ struct Span {
         do {
             // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten.
             if generate && M > 0 && (M > geometry.format.tupleSize || head || tail) {
-                try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount]), at: firstMetadata)
+                try store.read(into: metadataBytes(buffer), at: firstMetadata)
             }
             if head { try store.read(into: data(buffer, 0), at: firstData) }
             if tail && (blockCount > 1 || !head) {
@@ -563,7 +529,7 @@ struct Span {
     }
 
     /// Separate layout: the span's metadata, all blocks.
-    func metadataRun(_ buffer: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
+    func metadataBytes(_ buffer: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount])
     }
 

@@ -170,7 +170,8 @@ func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
     return true
 }
 
-func hex(_ value: UInt64, digits: Int, prefix: Bool = true) -> String {
+/// `value` in lower-case hex, zero-padded to `digits` (a field's width), `0x` first unless told not.
+public func hex(_ value: UInt64, digits: Int, prefix: Bool = true) -> String {
     let s = String(value, radix: 16)
     let padded = s.count < digits ? String(repeating: "0", count: digits - s.count) + s : s
     return prefix ? "0x" + padded : padded

@@ -267,6 +267,23 @@ public final class Volume: Sendable {
         return count
     }
 
+    /// Rewrites block `lba`'s tuple from its data as it is now, as PRACT would (`difs check
+    /// --repair`, for images whose data is known good); metadata bytes outside the tuple are kept.
+    public func regenerateTuple(lba: UInt64) throws(VolumeError) {
+        guard !isReadOnly else { throw .readOnly }
+        guard geometry.format.isProtected, lba < geometry.blockCount else { throw .noSpace }
+        let span = Span(geometry: geometry, blocks: lba...lba)
+        try locks.withLocks(lockMask(lba...lba), exclusive: true) { () throws(VolumeError) in
+            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
+                try io { () throws(SystemError) in try span.load(buffer, from: store) }
+                context.generate(data: span.dataBytes(buffer, 0), metadata: span.metadata(buffer, 0), lba: lba)
+                let metadata = geometry.metadataByteOffset(lba: lba)
+                try repairNeighbours(of: [metadata..<(metadata + M)], excluding: lba...lba)
+                try io { () throws(SystemError) in try store.write(UnsafeRawBufferPointer(span.metadata(buffer, 0)), at: metadata) }
+            }
+        }
+    }
+
     // MARK: scan
 
     /// Checks every block in LBA order (the pi-status report, `difs check`). For pi=0 it visits nothing.

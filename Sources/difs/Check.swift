@@ -7,25 +7,34 @@ import Glibc
 #endif
 
 enum Check {
-    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N]"
+    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
 
     static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, json: Bool, maxErrors: UInt64?
+        let path: String, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
         let opened: OpenedImage
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--max-errors"], switches: ["--json", "-h", "--help"])
+            let args = try SubcommandArguments(arguments, valued: ["--max-errors"],
+                                               switches: ["--json", "--repair", "--yes", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
             options = try Options.parse(args.optionGroups, passThroughAllowed: false)
             json = args.switches.contains("--json")
             maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
-            opened = try OpenedImage(path: path, format: options.format, readOnly: true, command: "check")
+            repair = args.switches.contains("--repair")
+            if repair && !args.switches.contains("--yes") {
+                throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
+            }
+            opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
+            if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
+            if repair && !opened.file.lockExclusively() {
+                throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
+            }
         } catch {
             return refuse("check", error)
         }
 
         let geometry = opened.geometry
-        let volume = Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: true)
+        let volume = Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair)
         var report = StatusReport(geometry: geometry, policy: options.policy)
         var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: geometry) : nil
         do throws(VolumeError) {
@@ -44,7 +53,15 @@ enum Check {
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }
-        return report.failedBlocks > 0 ? 1 : 0
+        guard repair, report.failedBlocks > 0 else { return report.failedBlocks > 0 ? 1 : 0 }
+        do throws(VolumeError) {
+            for failure in report.failures { try volume.regenerateTuple(lba: failure.lba) }
+            try volume.synchronize()
+        } catch {
+            return ioFailure("check", path, error)
+        }
+        printError("difs check: repaired \(report.failures.count) blocks: PI regenerated from their current data")
+        return 0
     }
 
     /// The pi-status text (DESIGN §3), keeping only the first `listed` per-block lines.
@@ -93,11 +110,6 @@ enum Check {
         return out + "\n}\n"
     }
 
-    static func hex(_ value: UInt64, digits: Int) -> String {
-        let s = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
-    }
-
     static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -119,9 +131,11 @@ enum Check {
             keys as for the mount; see difs -h) and prints the pi-status report.
               --json           the same fields as one JSON object
               --max-errors N   list at most N failing blocks (the counts stay complete)
+              --repair --yes   then rewrite the PI of every failing block from its current data
+                               (for images whose data is known good); exit 0 once repaired
             A progress line (blocks, MB/s, ETA) shows on stderr when it is a terminal and the scan
             takes over a second.
-            Exit status: 0 no block fails, 1 some block fails, 2 usage or I/O error.
+            Exit status: 0 no block fails (or all were repaired), 1 some block fails, 2 usage or I/O error.
             """)
     }
 }

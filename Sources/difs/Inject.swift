@@ -104,7 +104,7 @@ enum Inject {
             try image.write(UnsafeRawBufferPointer(bytes), at: target.imageByte)
             try image.synchronize()
             let digits = target.length * 2
-            print("\(name): \(Check.hex(old, digits: digits)) -> \(Check.hex(new, digits: digits)) (image byte \(target.imageByte))"
+            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (image byte \(target.imageByte))"
                   + (old == new ? " unchanged" : ""))
             return 0
         } catch {

@@ -77,10 +77,8 @@ enum Mount {
         let image: ImageFile
         let geometry: Geometry
         do throws(ConfigError) {
-            image = try ImageFile(path: imagePath, readOnly: options.readOnly)
-            do { geometry = try Geometry(format: options.format, imageSize: image.size) } catch {
-                throw ConfigError(imagePath, "\(error.subject) is \(error.reason)")
-            }
+            let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
+            (image, geometry) = (opened.file, opened.geometry)
             try checkMountpoint(mountpoint)
             guard image.lockExclusively() else {
                 throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
@@ -89,9 +87,6 @@ enum Mount {
             printError(error.description)
             printError(usage)
             return 2
-        }
-        if geometry.trailingBytes > 0 {
-            printError("difs: \(imagePath): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {

@@ -71,15 +71,15 @@ struct OpenedImage {
     let file: ImageFile
     let geometry: Geometry
 
-    /// Opens `path` (read-only when asked) and applies the format; warns, as the mount does,
-    /// about trailing bytes that make no whole block.
-    init(path: String, format: Format, readOnly: Bool, command: String) throws(ConfigError) {
+    /// Opens `path` (read-only when asked) and applies the format; warns about trailing bytes that
+    /// make no whole block. `command` names the subcommand in messages (nil: the mount).
+    init(path: String, format: Format, readOnly: Bool, command: String?) throws(ConfigError) {
         file = try ImageFile(path: path, readOnly: readOnly)
         do { geometry = try Geometry(format: format, imageSize: file.size) } catch {
             throw ConfigError(path, "\(error.subject) is \(error.reason)")
         }
         if geometry.trailingBytes > 0 {
-            printError("difs \(command): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
+            printError("difs\(command.map { " " + $0 } ?? ""): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
 }

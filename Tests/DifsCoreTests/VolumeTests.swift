@@ -271,6 +271,25 @@ struct VolumeTests {
         #expect(f.store.writeCalls == writesBefore)
     }
 
+    @Test("Regenerating a failing block's tuple keeps its data and other metadata and makes it pass",
+          arguments: PICase.all(types: [.type1, .type3]))
+    func regenerateTupleRepairsInPlace(c: PICase) throws {
+        let f = try VolumeFixture(c)
+        try f.fill()
+        f.store.flip(byteAt: f.dataPos(2) + 9)
+        let dataBefore = f.storedData(2)
+        let metadataBefore = f.storedMetadata(2)
+        let untouched = [0, 1, 3, 4, 5].map { f.storedMetadata($0) }
+        #expect(try f.verdicts()[2] != .ok)
+        try f.volume.regenerateTuple(lba: 2)
+        #expect(try f.verdicts() == [BlockVerdict](repeating: .ok, count: f.nlb))
+        #expect(f.storedData(2) == dataBefore)
+        #expect([0, 1, 3, 4, 5].map { f.storedMetadata($0) } == untouched)
+        // Bytes of block 2's metadata outside the tuple are as they were (pil=0 prefix, pil=1 tail).
+        let outside = { (m: [UInt8]) in Array(m[..<c.tupleStart]) + Array(m[(c.tupleStart + c.tupleSize)...]) }
+        #expect(outside(f.storedMetadata(2)) == outside(metadataBefore))
+    }
+
     @Test("A whole-block write over a corrupted block succeeds and repairs it", arguments: PICase.all(types: [.type1]))
     func wholeBlockWriteRepairs(c: PICase) throws {
         let f = try VolumeFixture(c)

@@ -187,3 +187,77 @@ uint64_t difs_crc64_nvme(uint64_t previous, const void *buf, size_t len) {
 uint32_t difs_crc32c(uint32_t previous, const void *buf, size_t len) {
     return difs_crc32c_on(DIFS_CRC_PATH_AUTO, previous, buf, len);
 }
+
+/* Batched guards. Blocks whose length is at least 64 go through the interleaved VPCLMUL kernel
+ * for their leading multiple of 64 bytes; the 0..63-byte tail and the prefix then continue each
+ * register with the single-buffer kernel (both are short). Everything else, every other path,
+ * and blocks left over after the kernel's last whole group take one single-buffer call each.
+ * A zero-length piece is never touched, so NULL data/prefix with length 0 is fine. */
+
+void difs_crc16_t10dif_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
+                                 const void *prefix, size_t prefix_len, size_t prefix_stride,
+                                 size_t count, uint16_t *out) {
+    path = resolve(path);
+    const uint8_t *d = (const uint8_t *)data, *x = (const uint8_t *)prefix;
+    size_t i = 0;
+#if DIFS_CRC_X86
+    if (path == DIFS_CRC_PATH_VPCLMUL && block_len >= 64) {
+        size_t body = block_len & ~(size_t)63;
+        i = difs_crc16_vpclmul_blocks_raw(0, d, body, data_stride, count, out);
+        if (body != block_len || prefix_len != 0) {
+            for (size_t j = 0; j < i; j++) {
+                uint16_t reg = out[j];
+                if (body != block_len) reg = difs_crc16_vpclmul_raw(reg, d + j * data_stride + body, block_len - body);
+                if (prefix_len != 0) reg = difs_crc16_vpclmul_raw(reg, x + j * prefix_stride, prefix_len);
+                out[j] = reg;
+            }
+        }
+    }
+#endif
+    for (; i < count; i++) {
+        uint16_t reg = 0;
+        if (block_len != 0) reg = crc16_raw(path, reg, d + i * data_stride, block_len);
+        if (prefix_len != 0) reg = crc16_raw(path, reg, x + i * prefix_stride, prefix_len);
+        out[i] = reg;
+    }
+}
+
+void difs_crc64_nvme_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
+                               const void *prefix, size_t prefix_len, size_t prefix_stride,
+                               size_t count, uint64_t *out) {
+    path = resolve(path);
+    const uint8_t *d = (const uint8_t *)data, *x = (const uint8_t *)prefix;
+    size_t i = 0;
+#if DIFS_CRC_X86
+    if (path == DIFS_CRC_PATH_VPCLMUL && block_len >= 64) {
+        size_t body = block_len & ~(size_t)63;
+        i = difs_crc64_vpclmul_blocks_raw(~(uint64_t)0, d, body, data_stride, count, out);
+        for (size_t j = 0; j < i; j++) {
+            uint64_t reg = out[j];
+            if (body != block_len) reg = difs_crc64_vpclmul_raw(reg, d + j * data_stride + body, block_len - body);
+            if (prefix_len != 0) reg = difs_crc64_vpclmul_raw(reg, x + j * prefix_stride, prefix_len);
+            out[j] = ~reg;
+        }
+    }
+#endif
+    for (; i < count; i++) {
+        uint64_t reg = ~(uint64_t)0;
+        if (block_len != 0) reg = crc64_raw(path, reg, d + i * data_stride, block_len);
+        if (prefix_len != 0) reg = crc64_raw(path, reg, x + i * prefix_stride, prefix_len);
+        out[i] = ~reg;
+    }
+}
+
+void difs_crc16_t10dif_blocks(const void *data, size_t block_len, size_t data_stride,
+                              const void *prefix, size_t prefix_len, size_t prefix_stride,
+                              size_t count, uint16_t *out) {
+    difs_crc16_t10dif_blocks_on(DIFS_CRC_PATH_AUTO, data, block_len, data_stride, prefix, prefix_len,
+                                prefix_stride, count, out);
+}
+
+void difs_crc64_nvme_blocks(const void *data, size_t block_len, size_t data_stride,
+                            const void *prefix, size_t prefix_len, size_t prefix_stride,
+                            size_t count, uint64_t *out) {
+    difs_crc64_nvme_blocks_on(DIFS_CRC_PATH_AUTO, data, block_len, data_stride, prefix, prefix_len,
+                              prefix_stride, count, out);
+}

@@ -28,6 +28,13 @@ DIFS_CRC_HIDDEN uint32_t difs_crc32c_pclmul_raw(uint32_t reg, const uint8_t *p, 
 DIFS_CRC_HIDDEN uint16_t difs_crc16_vpclmul_raw(uint16_t reg, const uint8_t *p, size_t n);
 DIFS_CRC_HIDDEN uint64_t difs_crc64_vpclmul_raw(uint64_t reg, const uint8_t *p, size_t n);
 DIFS_CRC_HIDDEN uint32_t difs_crc32c_vpclmul_raw(uint32_t reg, const uint8_t *p, size_t n);
+/* Batched VPCLMUL kernels: out[i] = raw register of the n bytes at p + i*stride started from
+ * `reg`, for n a multiple of 64 (n >= 64). They handle a whole number of interleaved groups and
+ * return how many leading blocks they did (the caller finishes the rest). */
+DIFS_CRC_HIDDEN size_t difs_crc16_vpclmul_blocks_raw(uint16_t reg, const uint8_t *p, size_t n,
+                                                     size_t stride, size_t count, uint16_t *out);
+DIFS_CRC_HIDDEN size_t difs_crc64_vpclmul_blocks_raw(uint64_t reg, const uint8_t *p, size_t n,
+                                                     size_t stride, size_t count, uint64_t *out);
 #else
 #define DIFS_CRC_X86 0
 #endif

@@ -32,4 +32,21 @@ public enum CRC {
         case .crc64: return nvme64(bytes, continuing: previous)
         }
     }
+
+    /// The guards of `count` equal blocks in one call: block i is `blockLength` bytes at
+    /// `data + i * dataStride`, continued over `prefixLength` bytes at `prefix + i * prefixStride`.
+    /// One batched call runs several blocks' CRCs side by side, which for 512-byte blocks is
+    /// markedly faster than a call per block. `out` holds `count` guards of the format's width.
+    public static func guardTags(_ format: GuardFormat, data: UnsafeRawPointer, blockLength: Int, dataStride: Int,
+                                 prefix: UnsafeRawPointer?, prefixLength: Int, prefixStride: Int,
+                                 count: Int, into out: UnsafeMutableRawPointer) {
+        switch format {
+        case .crc16:
+            difs_crc16_t10dif_blocks(data, blockLength, dataStride, prefix, prefixLength, prefixStride, count,
+                                     out.assumingMemoryBound(to: UInt16.self))
+        case .crc64:
+            difs_crc64_nvme_blocks(data, blockLength, dataStride, prefix, prefixLength, prefixStride, count,
+                                   out.assumingMemoryBound(to: UInt64.self))
+        }
+    }
 }

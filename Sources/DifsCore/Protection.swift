@@ -117,6 +117,12 @@ public struct ProtectionContext: Sendable {
     /// caller asks only when `holes=deallocated`.
     public func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
                        unwritten: Bool) -> BlockVerdict {
+        verify(data: data, metadata: metadata, lba: lba, unwritten: unwritten, computedGuard: nil)
+    }
+
+    /// `verify`, with the guard already computed when `computedGuard` is given (a batch of blocks).
+    func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
+                unwritten: Bool, computedGuard: UInt64?) -> BlockVerdict {
         if unwritten { return .unwritten }
         let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
 
@@ -128,7 +134,7 @@ public struct ProtectionContext: Sendable {
 
         let checks = policy.checks
         if checks.contains(.guardTag) {
-            let computed = computeGuard(data: data, metadata: metadata)
+            let computed = computedGuard ?? computeGuard(data: data, metadata: metadata)
             if computed != tuple.guardTag {
                 // QEMU forgives a guard error on LBA 0 when its data is all zeros: a raw image's
                 // first block is always allocated, so "unwritten" cannot be told apart there.
@@ -148,10 +154,33 @@ public struct ProtectionContext: Sendable {
         return .ok
     }
 
+    /// The guards of `count` blocks of a run whose data and metadata repeat at fixed strides, in one
+    /// batched CRC call, into `guards` (room for `count` of them).
+    func computeGuards(data: UnsafeRawPointer, dataStride: Int, metadata: UnsafeRawPointer, metadataStride: Int,
+                       count: Int, into guards: GuardTags) {
+        CRC.guardTags(guardFormat, data: data, blockLength: format.logicalBlockSize, dataStride: dataStride,
+                      prefix: metadata, prefixLength: prefixLength, prefixStride: metadataStride,
+                      count: count, into: guards.storage)
+    }
+
     /// The tuple an unwritten block reads as, all ones (QEMU dif.c nvme_dif_mangle_mdata).
     public func writeUnwrittenTuple(into metadata: UnsafeMutableRawBufferPointer) {
         UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset..<(tupleOffset + format.tupleSize)])
             .initializeMemory(as: UInt8.self, repeating: 0xFF)
+    }
+}
+
+/// Guards computed for a run of blocks, stored at the format's width (2 or 8 bytes each).
+struct GuardTags {
+    let storage: UnsafeMutableRawPointer
+    let format: GuardFormat
+
+    /// Bytes needed for `count` guards of any format.
+    static func byteCount(_ count: Int) -> Int { count * 8 }
+
+    subscript(_ i: Int) -> UInt64 {
+        format == .crc16 ? UInt64(storage.load(fromByteOffset: i * 2, as: UInt16.self))
+                         : storage.load(fromByteOffset: i * 8, as: UInt64.self)
     }
 }
 

@@ -81,18 +81,19 @@ public final class Volume: Sendable {
         let blocks = (byteOffset / L)...((end - 1) / L)
         let span = Span(geometry: geometry, blocks: blocks)
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
-            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
+            try buffers.withBuffer(byteCount: span.byteCountWithGuards) { (buffer) throws(VolumeError) in
                 try io { () throws(SystemError) in try span.load(buffer, from: store) }
                 var replyEnd = end
                 if geometry.format.isProtected {
                     let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
+                    let guards = computeGuards(span, buffer)
                     var reported = false
                     for i in 0..<span.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
                         let data = span.dataBytes(buffer, i)
                         guard case .failed(let failure) = context.verify(
                             data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                            lba: lba, unwritten: isUnwritten(lba, allocation, data)) else { continue }
+                            lba: lba, unwritten: isUnwritten(lba, allocation, data), computedGuard: guards[i]) else { continue }
                         if policy.errors == .report {  // served anyway: log each, count the read once
                             onFailure(failure)
                             if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
@@ -291,7 +292,8 @@ public final class Volume: Sendable {
         guard geometry.format.isProtected, geometry.blockCount > 0 else { return }
         let perChunk = UInt64(max(1, chunkBytes / geometry.logicalBlockSize))
         var first: UInt64 = 0
-        try buffers.withBuffer(byteCount: Int(perChunk) * geometry.format.extendedBlockSize) { (buffer) throws(VolumeError) in
+        let fullChunk = Span(geometry: geometry, blocks: 0...(perChunk - 1))
+        try buffers.withBuffer(byteCount: fullChunk.byteCountWithGuards) { (buffer) throws(VolumeError) in
             while first < geometry.blockCount {
                 let blocks = first...min(first + perChunk - 1, geometry.blockCount - 1)
                 let span = Span(geometry: geometry, blocks: blocks)
@@ -302,11 +304,12 @@ public final class Volume: Sendable {
                         return
                     }
                     try io { () throws(SystemError) in try span.load(buffer, from: store) }
+                    let guards = computeGuards(span, buffer)
                     for i in 0..<span.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
                         let data = span.dataBytes(buffer, i)
                         visit(lba, context.verify(data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                                                  lba: lba, unwritten: isUnwritten(lba, allocation, data)))
+                                                  lba: lba, unwritten: isUnwritten(lba, allocation, data), computedGuard: guards[i]))
                     }
                 }
                 first = blocks.upperBound + 1
@@ -320,6 +323,16 @@ public final class Volume: Sendable {
         try scan { _, verdict in report.add(verdict) }
         report.failedReads = failedReads
         return report
+    }
+
+    /// The guards of every block of a loaded span, in one batched CRC call, kept in the buffer's
+    /// room after the span (`Span.byteCountWithGuards`).
+    func computeGuards(_ span: Span, _ buffer: UnsafeMutableRawBufferPointer) -> GuardTags {
+        let guards = GuardTags(storage: buffer.baseAddress! + span.guardOffset, format: geometry.format.guardFormat)
+        context.computeGuards(data: span.data(buffer, 0).baseAddress!, dataStride: span.dataStride,
+                              metadata: span.metadata(buffer, 0).baseAddress!, metadataStride: span.metadataStride,
+                              count: span.blockCount, into: guards)
+        return guards
     }
 
     // MARK: unwritten neighbours
@@ -452,6 +465,12 @@ struct Span {
     }
 
     var byteCount: Int { blockCount * (L + M) }
+    /// Where a span's guards go in a buffer of `byteCountWithGuards` bytes: after the blocks, aligned.
+    var guardOffset: Int { (byteCount + 7) & ~7 }
+    var byteCountWithGuards: Int { guardOffset + GuardTags.byteCount(blockCount) }
+    /// Bytes from one block's data (metadata) to the next's in the buffer.
+    var dataStride: Int { interleaved ? L + M : L }
+    var metadataStride: Int { interleaved ? L + M : M }
     var interleaved: Bool { geometry.format.layout == .interleaved }
     var firstData: UInt64 { geometry.dataByteOffset(lba: blocks.lowerBound) }
     var firstMetadata: UInt64 { geometry.metadataByteOffset(lba: blocks.lowerBound) }

@@ -208,6 +208,116 @@ fileprivate enum PathChecks {
     }
 }
 
+/// The batched API (difs_crc16_t10dif_blocks_on / difs_crc64_nvme_blocks_on) against one
+/// single-buffer call per block plus one per prefix, on the same path.
+fileprivate enum BatchChecks {
+    static let blockLengths = [0, 1, 15, 16, 64, 100, 512, 520, 4096, 4160]
+    static let metadataSizes = [0, 8, 64]  // stride = block length + metadata size
+    static let prefixLengths = [0, 8, 48, 56]
+    static let counts = Array(0...9) + [2048]
+    static let maxBlocks = 2048
+    static let sentinel16: UInt16 = 0xA5C3
+    static let sentinel64: UInt64 = 0xA5C3_5A3C_0FF0_F00F
+
+    /// One batched call for each algorithm, checked block by block; returns false after the
+    /// first mismatch (recorded with its whole layout) so a broken kernel yields one report.
+    static func batchMatchesSingle(_ path: difs_crc_path, data: UnsafeRawPointer, blockLen: Int, stride: Int,
+                                   prefix: UnsafeRawPointer?, prefixLen: Int, prefixStride: Int, count: Int,
+                                   layout: String) -> Bool {
+        let where_ = "\(String(cString: difs_crc_path_name(path))) block \(blockLen) stride \(stride) "
+            + "prefix \(prefixLen) (\(layout), stride \(prefixStride)) count \(count)"
+        let out16 = UnsafeMutablePointer<UInt16>.allocate(capacity: count + 1)
+        let out64 = UnsafeMutablePointer<UInt64>.allocate(capacity: count + 1)
+        defer { out16.deallocate(); out64.deallocate() }
+        out16.initialize(repeating: 0, count: count)
+        out64.initialize(repeating: 0, count: count)
+        out16[count] = sentinel16
+        out64[count] = sentinel64
+        difs_crc16_t10dif_blocks_on(path, data, blockLen, stride, prefix, prefixLen, prefixStride, count, out16)
+        difs_crc64_nvme_blocks_on(path, data, blockLen, stride, prefix, prefixLen, prefixStride, count, out64)
+        guard out16[count] == sentinel16, out64[count] == sentinel64 else {
+            Issue.record("\(where_): wrote past out[count - 1]")
+            return false
+        }
+        for i in 0..<count {
+            let block = data + i * stride
+            let tail = prefixLen == 0 ? nil : prefix! + i * prefixStride
+            let want16 = difs_crc16_t10dif_on(path, difs_crc16_t10dif_on(path, 0, block, blockLen), tail, prefixLen)
+            let want64 = difs_crc64_nvme_on(path, difs_crc64_nvme_on(path, 0, block, blockLen), tail, prefixLen)
+            if out16[i] != want16 || out64[i] != want64 {
+                let message = "\(where_): block \(i): batch crc16 0x\(String(out16[i], radix: 16)) "
+                    + "crc64 0x\(String(out64[i], radix: 16)), single calls 0x\(String(want16, radix: 16)) "
+                    + "0x\(String(want64, radix: 16))"
+                Issue.record("\(message)")
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Every block length x stride x prefix length x count, with the prefix both in a separate
+    /// array (its own stride) and inside the stride gap after each block (pil=0 metadata layout).
+    static func matchesSingleCalls(_ path: difs_crc_path) {
+        var rng = SplitMix64(state: 0xBA7C_4ED0 &+ UInt64(path.rawValue))
+        let poolBytes = maxBlocks * (blockLengths.max()! + metadataSizes.max()!) + 128
+        let pool = UnsafeMutableRawPointer.allocate(byteCount: poolBytes, alignment: 64)
+        let prefixBytes = maxBlocks * (prefixLengths.max()! + 5) + 128
+        let prefixPool = UnsafeMutableRawPointer.allocate(byteCount: prefixBytes, alignment: 64)
+        defer { pool.deallocate(); prefixPool.deallocate() }
+        for i in 0..<poolBytes { pool.storeBytes(of: UInt8(truncatingIfNeeded: rng.next()), toByteOffset: i, as: UInt8.self) }
+        for i in 0..<prefixBytes { prefixPool.storeBytes(of: UInt8(truncatingIfNeeded: rng.next()), toByteOffset: i, as: UInt8.self) }
+        for blockLen in blockLengths {
+            for ms in metadataSizes {
+                let stride = blockLen + ms
+                for prefixLen in prefixLengths {
+                    for count in counts {
+                        // Odd start offsets for the small counts; 2048 blocks start cache-aligned.
+                        let offset = count == maxBlocks ? 0 : rng.next(below: 64)
+                        let data = UnsafeRawPointer(pool + offset)
+                        let separate = prefixLen == 0 ? nil : UnsafeRawPointer(prefixPool + rng.next(below: 5))
+                        if !batchMatchesSingle(path, data: data, blockLen: blockLen, stride: stride, prefix: separate,
+                                               prefixLen: prefixLen, prefixStride: prefixLen + 5, count: count,
+                                               layout: "separate") { return }
+                        if prefixLen > 0 && ms >= prefixLen,
+                           !batchMatchesSingle(path, data: data, blockLen: blockLen, stride: stride,
+                                               prefix: data + blockLen, prefixLen: prefixLen, prefixStride: stride,
+                                               count: count, layout: "after each block") { return }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The DESIGN reference values, pinned through the batched API: identical blocks in an
+    /// interleaved layout, whole and as a 4040-byte block continued by its last 56 bytes.
+    static func referenceValues(_ path: difs_crc_path) {
+        let pattern = (0..<4096).map { UInt8($0 % 256) }
+        let zeros = [UInt8](repeating: 0, count: 4096)
+        for (name, bytes, crc16, crc64) in [("4096 x (i mod 256)", pattern, UInt16?(0x8F6D), UInt64(0x3E72_9F5F_6750_449C)),
+                                            ("4096 x 0x00", zeros, UInt16?(0x0000), UInt64(0x6482_D367_EB22_B64E))] {
+            let count = 9
+            let stride = 4096 + 8
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 64)
+            defer { memory.deallocate() }
+            memory.initializeMemory(as: UInt8.self, repeating: 0xEE, count: count * stride)
+            for i in 0..<count {
+                bytes.withUnsafeBytes { (memory + i * stride).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+            }
+            var out16 = [UInt16](repeating: 0, count: count)
+            var out64 = [UInt64](repeating: 0, count: count)
+            for (blockLen, prefixLen) in [(4096, 0), (4040, 56)] {
+                let prefix = prefixLen == 0 ? nil : UnsafeRawPointer(memory + blockLen)
+                difs_crc16_t10dif_blocks_on(path, memory, blockLen, stride, prefix, prefixLen, stride, count, &out16)
+                difs_crc64_nvme_blocks_on(path, memory, blockLen, stride, prefix, prefixLen, stride, count, &out64)
+                if let crc16 {
+                    #expect(out16 == [UInt16](repeating: crc16, count: count), "\(name) crc16, block \(blockLen) + prefix \(prefixLen)")
+                }
+                #expect(out64 == [UInt64](repeating: crc64, count: count), "\(name) crc64, block \(blockLen) + prefix \(prefixLen)")
+            }
+        }
+    }
+}
+
 // MARK: - Tests
 
 @Suite("CRC paths")
@@ -273,6 +383,74 @@ struct CRCPathTests {
 
         @Test("continues a checksum across split buffers")
         func chainsAcrossSplits() { PathChecks.chaining(DIFS_CRC_PATH_VPCLMUL) }
+    }
+
+    @Suite("batched guards (difs_*_blocks)")
+    struct Batched {
+        @Test("table path: equals one single-buffer call per block and prefix")
+        func tableMatchesSingleCalls() { BatchChecks.matchesSingleCalls(DIFS_CRC_PATH_TABLE) }
+
+        @Test("PCLMUL path: equals one single-buffer call per block and prefix",
+              .enabled(if: CRCFixtures.available(DIFS_CRC_PATH_PCLMUL), "PCLMUL path unavailable on this CPU"))
+        func pclmulMatchesSingleCalls() { BatchChecks.matchesSingleCalls(DIFS_CRC_PATH_PCLMUL) }
+
+        @Test("VPCLMUL path: equals one single-buffer call per block and prefix",
+              .enabled(if: CRCFixtures.available(DIFS_CRC_PATH_VPCLMUL), "VPCLMUL path unavailable on this CPU"))
+        func vpclmulMatchesSingleCalls() { BatchChecks.matchesSingleCalls(DIFS_CRC_PATH_VPCLMUL) }
+
+        @Test("VPCLMUL batches equal the table path's single calls",
+              .enabled(if: CRCFixtures.available(DIFS_CRC_PATH_VPCLMUL), "VPCLMUL path unavailable on this CPU"))
+        func vpclmulMatchesTable() {
+            var rng = SplitMix64(state: 0x7AB1_E5)
+            for (blockLen, stride, prefixLen) in [(512, 520, 0), (512, 576, 56), (4096, 4160, 48), (576, 640, 8), (64, 64, 0)] {
+                let count = 37  // not a multiple of the interleave factor: some blocks take the fallback
+                let bytes = rng.bytes(count * stride)
+                let prefix = rng.bytes(count * 64)
+                var got16 = [UInt16](repeating: 0, count: count), got64 = [UInt64](repeating: 0, count: count)
+                bytes.withUnsafeBytes { data in
+                    prefix.withUnsafeBytes { meta in
+                        difs_crc16_t10dif_blocks_on(DIFS_CRC_PATH_VPCLMUL, data.baseAddress, blockLen, stride,
+                                                    meta.baseAddress, prefixLen, 64, count, &got16)
+                        difs_crc64_nvme_blocks_on(DIFS_CRC_PATH_VPCLMUL, data.baseAddress, blockLen, stride,
+                                                  meta.baseAddress, prefixLen, 64, count, &got64)
+                    }
+                }
+                for i in 0..<count {
+                    let block = bytes[(i * stride)..<(i * stride + blockLen)] + prefix[(i * 64)..<(i * 64 + prefixLen)]
+                    #expect(got16[i] == BitwiseCRC.crc16(0, block), "block \(blockLen) prefix \(prefixLen) #\(i) crc16")
+                    #expect(got64[i] == BitwiseCRC.crc64(0, block), "block \(blockLen) prefix \(prefixLen) #\(i) crc64")
+                }
+            }
+        }
+
+        @Test("reference values through the batched API on every available path")
+        func referenceValues() {
+            for path in [DIFS_CRC_PATH_AUTO, DIFS_CRC_PATH_TABLE, DIFS_CRC_PATH_PCLMUL, DIFS_CRC_PATH_VPCLMUL]
+            where CRCFixtures.available(path) {
+                BatchChecks.referenceValues(path)
+            }
+        }
+
+        @Test("dispatching batched functions equal the selected path's single calls; count 0 writes nothing")
+        func dispatchingFunctions() {
+            var rng = SplitMix64(state: 0xD15_BA7C)
+            let blockLen = 512, stride = 520, count = 2048
+            let bytes = rng.bytes(count * stride)
+            var got16 = [UInt16](repeating: 0, count: count), got64 = [UInt64](repeating: 0, count: count)
+            bytes.withUnsafeBytes { data in
+                difs_crc16_t10dif_blocks(data.baseAddress, blockLen, stride, nil, 0, 0, count, &got16)
+                difs_crc64_nvme_blocks(data.baseAddress, blockLen, stride, nil, 0, 0, count, &got64)
+                for i in [0, 1, 7, 8, 1000, count - 1] {
+                    let block = data.baseAddress! + i * stride
+                    #expect(got16[i] == difs_crc16_t10dif(0, block, blockLen), "block \(i)")
+                    #expect(got64[i] == difs_crc64_nvme(0, block, blockLen), "block \(i)")
+                }
+            }
+            var untouched16: [UInt16] = [0x1234], untouched64: [UInt64] = [0x1234]
+            difs_crc16_t10dif_blocks(nil, 512, 512, nil, 0, 0, 0, &untouched16)
+            difs_crc64_nvme_blocks(nil, 512, 512, nil, 0, 0, 0, &untouched64)
+            #expect(untouched16 == [0x1234] && untouched64 == [0x1234])
+        }
     }
 
     /// Touches the process-wide selection, so its tests run one at a time. Every path computes the

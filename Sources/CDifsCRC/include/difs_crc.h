@@ -49,6 +49,25 @@ uint16_t difs_crc16_t10dif_on(difs_crc_path path, uint16_t previous, const void 
 uint64_t difs_crc64_nvme_on(difs_crc_path path, uint64_t previous, const void *buf, size_t len);
 uint32_t difs_crc32c_on(difs_crc_path path, uint32_t previous, const void *buf, size_t len);
 
+/* Guards of `count` blocks. Block i is `block_len` bytes at data + i*data_stride, continued by
+ * `prefix_len` bytes at prefix + i*prefix_stride (prefix may be NULL when prefix_len is 0):
+ * out[i] == f(f(0, block_i), prefix_i) with f the single-buffer function (difs_crc16_t10dif etc.).
+ * Any block_len (>= 0) and strides; fastest when block_len is a multiple of 64. */
+void difs_crc16_t10dif_blocks(const void *data, size_t block_len, size_t data_stride,
+                              const void *prefix, size_t prefix_len, size_t prefix_stride,
+                              size_t count, uint16_t *out);
+void difs_crc64_nvme_blocks(const void *data, size_t block_len, size_t data_stride,
+                            const void *prefix, size_t prefix_len, size_t prefix_stride,
+                            size_t count, uint64_t *out);
+
+/* The same on an explicit path, with the conventions of the _on functions above. */
+void difs_crc16_t10dif_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
+                                 const void *prefix, size_t prefix_len, size_t prefix_stride,
+                                 size_t count, uint16_t *out);
+void difs_crc64_nvme_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
+                               const void *prefix, size_t prefix_len, size_t prefix_stride,
+                               size_t count, uint64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,8 +15,6 @@ public final class ImageFile: BlockStore {
     public let isReadOnly: Bool
     /// Permission bits of the image (the mounted files follow them).
     public let mode: UInt32
-    public let ownerUID: UInt32
-    public let ownerGID: UInt32
     public let modificationTime: timespec
 
     /// Opens `path` for reading and writing, or only reading when `readOnly` or when the file is
@@ -49,8 +47,6 @@ public final class ImageFile: BlockStore {
         self.size = UInt64(st.st_size)
         self.allocationUnit = max(Int(st.st_blksize), 512)
         self.mode = UInt32(st.st_mode & 0o7777)
-        self.ownerUID = st.st_uid
-        self.ownerGID = st.st_gid
         self.modificationTime = st.st_mtim
     }
 

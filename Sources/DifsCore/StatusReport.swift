@@ -51,8 +51,9 @@ public struct StatusReport: Sendable {
         return "policy: prchk=\(p.checks.name) pract=\(p.generateOnWrite ? 1 : 0) apptag=\(hex(UInt64(p.appTag), digits: 4)) appmask=\(hex(UInt64(p.appMask), digits: 4)) reftag=\(p.refTagBase) errors=\(p.errors.rawValue) holes=\(p.holes.rawValue)"
     }
 
-    /// The whole report. For pi=0 the counts after `blocks:` are omitted.
-    public func render() -> String {
+    /// The whole report, listing at most `maxListed` failing blocks (the counts stay complete).
+    /// For pi=0 the counts after `blocks:` are omitted.
+    public func render(maxListed: Int = .max) -> String {
         var out = formatLine + "\n" + policyLine + "\n" + "blocks: \(geometry.blockCount)\n"
         guard geometry.format.isProtected else { return out }
         out += """
@@ -65,7 +66,7 @@ public struct StatusReport: Sendable {
             failed-reads: \(failedReads)
 
             """
-        for failure in failures { out += failure.description + "\n" }
+        for failure in failures.prefix(maxListed) { out += failure.description + "\n" }
         return out
     }
 }

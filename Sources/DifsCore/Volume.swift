@@ -131,9 +131,9 @@ public final class Volume: Sendable {
 
         // A data-only write in the separate layout needs no merge: the bytes go straight to the file.
         if !generate && geometry.format.layout == .separate {
-            try locks.withLocks(lockMask(blocks), exclusive: true) { () throws(VolumeError) in
+            try withWriteLocks(blocks) { (locked) throws(VolumeError) in
                 let written = [byteOffset..<(byteOffset + UInt64(count))]
-                try repairNeighbours(of: written, excluding: blocks)
+                try repairNeighbours(of: written, excluding: blocks, locked: locked)
                 try io { () throws(SystemError) in
                     try store.write(UnsafeRawBufferPointer(rebasing: bytes[0..<count]), at: byteOffset)
                 }
@@ -148,7 +148,7 @@ public final class Volume: Sendable {
         var partial: [Int] = []
         if headPartial { partial.append(0) }
         if tailPartial && (span.blockCount > 1 || !headPartial) { partial.append(span.blockCount - 1) }
-        try locks.withLocks(lockMask(blocks), exclusive: true) { () throws(VolumeError) in
+        try withWriteLocks(blocks) { (locked) throws(VolumeError) in
             try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
                 // Old metadata is needed for every block (bytes outside the tuple are kept); old data
                 // only for partial blocks.
@@ -186,7 +186,7 @@ public final class Volume: Sendable {
                         context.generate(data: blockData(i), metadata: span.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i))
                     }
                 }
-                try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks)
+                try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks, locked: locked)
                 if span.interleaved {
                     return try span.storeInterleaved(buffer, to: store)
                 }
@@ -245,7 +245,7 @@ public final class Volume: Sendable {
         let end = min(byteOffset + UInt64(bytes.count), size)
         let count = Int(end - byteOffset)
         let blocks = (byteOffset / M)...((end - 1) / M)
-        try locks.withLocks(lockMask(blocks), exclusive: true) { () throws(VolumeError) in
+        try withWriteLocks(blocks) { (locked) throws(VolumeError) in
             // Pieces of the image to write: one run in the separate layout, one per block interleaved
             // (never rewriting data bytes, which would turn unwritten blocks into written zeros).
             var pieces: [(image: Range<UInt64>, source: Range<Int>)] = []
@@ -258,7 +258,7 @@ public final class Volume: Sendable {
                 pieces.append((image..<(image + runEnd - cursor), Int(cursor - byteOffset)..<Int(runEnd - byteOffset)))
                 cursor = runEnd
             }
-            try repairNeighbours(of: pieces.map(\.image), excluding: blocks)
+            try repairNeighbours(of: pieces.map(\.image), excluding: blocks, locked: locked)
             try io { () throws(SystemError) in
                 for piece in pieces {
                     try store.write(UnsafeRawBufferPointer(rebasing: bytes[piece.source]), at: piece.image.lowerBound)
@@ -274,12 +274,12 @@ public final class Volume: Sendable {
         guard !isReadOnly else { throw .readOnly }
         guard geometry.format.isProtected, lba < geometry.blockCount else { throw .noSpace }
         let span = Span(geometry: geometry, blocks: lba...lba)
-        try locks.withLocks(lockMask(lba...lba), exclusive: true) { () throws(VolumeError) in
+        try withWriteLocks(lba...lba) { (locked) throws(VolumeError) in
             try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
                 try io { () throws(SystemError) in try span.load(buffer, from: store) }
                 context.generate(data: span.dataBytes(buffer, 0), metadata: span.metadata(buffer, 0), lba: lba)
                 let metadata = geometry.metadataByteOffset(lba: lba)
-                try repairNeighbours(of: [metadata..<(metadata + M)], excluding: lba...lba)
+                try repairNeighbours(of: [metadata..<(metadata + M)], excluding: lba...lba, locked: locked)
                 try io { () throws(SystemError) in try store.write(UnsafeRawBufferPointer(span.metadata(buffer, 0)), at: metadata) }
             }
         }
@@ -337,6 +337,13 @@ public final class Volume: Sendable {
 
     // MARK: unwritten neighbours
 
+    /// Runs `body` holding, exclusively, the stripes a write to `blocks` needs (`lockMask`), which
+    /// it is given.
+    func withWriteLocks<T>(_ blocks: ClosedRange<UInt64>, _ body: (UInt64) throws(VolumeError) -> T) throws(VolumeError) -> T {
+        let mask = lockMask(blocks)
+        return try locks.withLocks(mask, exclusive: true) { () throws(VolumeError) in try body(mask) }
+    }
+
     /// Blocks a write to `blocks` may touch beyond them: the file system allocates whole units, so
     /// neighbours within a unit of the data or of the metadata may need their unwritten tuple.
     func lockMask(_ blocks: ClosedRange<UInt64>) -> UInt64 {
@@ -371,10 +378,10 @@ public final class Volume: Sendable {
     /// operation, so it stays unwritten in difs and in QEMU once the unit is allocated (DESIGN §2).
     /// The tuples written allocate units too, so this repeats until nothing new is found, within the
     /// blocks whose stripes are locked.
-    func repairNeighbours(of ranges: [Range<UInt64>], excluding written: ClosedRange<UInt64>) throws(VolumeError) {
+    func repairNeighbours(of ranges: [Range<UInt64>], excluding written: ClosedRange<UInt64>,
+                          locked: UInt64) throws(VolumeError) {
         guard tracksHoles else { return }
         let unit = UInt64(store.allocationUnit)
-        let locked = lockMask(written)
         let interleaved = geometry.format.layout == .interleaved
         var pending = ranges
         var unwritten: [UInt64] = []

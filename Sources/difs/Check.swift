@@ -49,7 +49,7 @@ enum Check {
         progress?.clear()
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
-        print(json ? renderJSON(report, image: path, listed: Int(listed)) : renderText(report, listed: Int(listed)), terminator: "")
+        print(json ? renderJSON(report, image: path, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }
@@ -62,22 +62,6 @@ enum Check {
         }
         printError("difs check: repaired \(report.failures.count) blocks: PI regenerated from their current data")
         return 0
-    }
-
-    /// The pi-status text (DESIGN §3), keeping only the first `listed` per-block lines.
-    static func renderText(_ report: StatusReport, listed: Int) -> String {
-        let text = report.render()
-        guard listed < report.failures.count else { return text }
-        var kept = 0
-        var out = ""
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("lba ") {
-                guard kept < listed else { break }
-                kept += 1
-            }
-            out += line + "\n"
-        }
-        return out
     }
 
     /// The same fields as the text, as one JSON object; tag values are hex strings at their width

@@ -372,6 +372,20 @@ public final class Volume: Sendable {
             && isAllZero(data)
     }
 
+    /// Whether block `lba` is unwritten now, by the rule above; false when holes are not tracked
+    /// (no PI, `holes=check`, or an image with no holes when opened). For `difs inject`.
+    public func isUnwritten(lba: UInt64) throws(VolumeError) -> Bool {
+        guard tracksHoles, lba < geometry.blockCount else { return false }
+        let span = Span(geometry: geometry, blocks: lba...lba)
+        return try locks.withLocks(StripedLocks.mask(lba...lba), exclusive: false) { () throws(VolumeError) -> Bool in
+            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) -> Bool in
+                let allocation = try span.dataAllocation(in: store)
+                try io { () throws(SystemError) in try span.load(buffer, from: store) }
+                return isUnwritten(lba, allocation, span.dataBytes(buffer, 0))
+            }
+        }
+    }
+
     /// Before writing `ranges` of the image: every unwritten block outside `written` whose
     /// unwritten state the write would end — separate layout: its data shares a file-system unit
     /// with the write; interleaved: its tuple does — gets the unwritten tuple (all ones) in the same

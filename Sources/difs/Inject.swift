@@ -41,7 +41,7 @@ enum Inject {
 
         do throws(ConfigError) {
             let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "inject")
-            let image = opened.file, geometry = opened.geometry, format = geometry.format
+            let image = opened.file, geometry = opened.geometry
             guard !image.isReadOnly else { throw ConfigError(path, "not writable") }
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
             // cannot start halfway through either.
@@ -57,13 +57,15 @@ enum Inject {
             if let value = change.value, width < 64, value >> width != 0 {
                 throw ConfigError("--value \(value)", "wider than the \(width)-bit \(field.rawValue) field")
             }
-            if format.isProtected && options.policy.holes == .deallocated {
-                let data = geometry.dataByteOffset(lba: lba)..<(geometry.dataByteOffset(lba: lba) + UInt64(format.logicalBlockSize))
-                let unwritten: Bool
-                do { unwritten = try image.allocation(of: data).isHole(data) } catch { throw ConfigError(path, error.description) }
-                guard !unwritten else {
-                    throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
-                }
+            // The mount's own rule for unwritten blocks, which are never checked.
+            let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: true)
+            let unwritten: Bool
+            do { unwritten = try volume.isUnwritten(lba: lba) } catch {
+                guard case .io(let systemError) = error else { throw ConfigError(path, "\(error)") }
+                throw ConfigError(path, systemError.description)
+            }
+            guard !unwritten else {
+                throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
             }
             return apply(target, change: change, to: image, describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
         } catch {

@@ -17,13 +17,13 @@ public struct Options: Sendable, Equatable {
     /// Every key difs owns, with its default, for `--help`.
     public static let help: [(key: String, values: String, defaultValue: String)] = [
         ("logical_block_size", "512|1024|...|65536 (K suffix ok)", "512"),
-        ("ms", "metadata bytes per block", "the tuple size: 8 (pif=0), 16 (pif=2)"),
+        ("ms", "metadata bytes per block", "the tuple size: 8 (pif=0), 16 (pif=1, 2)"),
         ("pi", "0|1|2|3 (protection type; 0 = no checks)", "1"),
-        ("pif", "0 (16-bit CRC guard) | 1 (32-bit CRC-32C) | 2 (64-bit CRC)", "0"),
-        ("sts", "storage tag bits: pif=0 0..32, pif=1 16..64, pif=2 0..48", "0 (pif=1: 16)"),
+        ("pif", "0 (16-bit guard) | 1 (32-bit) | 2 (64-bit)", "0"),
+        ("sts", "storage tag bits: 0-32, 16-64, 0-48 by pif", "0 (pif=1: 16)"),
         ("pil", "0 (tuple in the last bytes) | 1 (first bytes)", "0"),
         ("layout", "separate|interleaved", "separate"),
-        ("prchk", "guard, app, stag, ref joined by +, or none, or all", "guard+ref (pi=1,2), guard (pi=3)"),
+        ("prchk", "guard, app, stag, ref joined by +; none; all", "guard+ref (pi=1,2), guard (pi=3)"),
         ("pract", "1|0 (generate PI on write)", "1"),
         ("apptag", "0..0xffff", "0"),
         ("appmask", "0..0xffff", "0xffff"),

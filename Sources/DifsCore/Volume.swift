@@ -3,7 +3,7 @@
 import Synchronization
 
 /// Why a volume operation failed; the FUSE adapter maps each case to one errno.
-public enum VolumeError: Error, Sendable, Equatable {
+public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A block failed its check; `mode` says how to answer (EIO or EILSEQ).
     case protection(PIError, ErrorMode)
     /// A write starting at or past the end (ENOSPC).
@@ -14,6 +14,17 @@ public enum VolumeError: Error, Sendable, Equatable {
     case sizeChange
     /// The image file failed (its errno).
     case io(SystemError)
+
+    /// The reason, for a one-line message.
+    public var description: String {
+        switch self {
+        case .io(let systemError): return systemError.description
+        case .protection(let failure, _): return failure.description
+        case .noSpace: return "past the end of the image"
+        case .readOnly: return "image is read-only"
+        case .sizeChange: return "size change refused"
+        }
+    }
 }
 
 /// The two files that map onto the image.

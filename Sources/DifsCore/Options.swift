@@ -200,7 +200,8 @@ public struct Options: Sendable, Equatable {
 /// properties of DEFINE_BLOCK_PROPERTIES and the `bootindex` the instance adds, plus the generic
 /// `-device` keys `id` and `bus`) that do not change the backing file's format, so a QEMU option
 /// list can be pasted whole. `mset` is among them: QEMU keeps all data and then all metadata in the
-/// backing file whatever it is (it changes only how metadata travels to the host). The format ones,
+/// backing file whatever it is (ns.c `nvme_ns_init_format`: `moff = nlbas << ds` always; `mset` only
+/// sets the FLBAS extended bit, how metadata travels to the host). The format ones,
 /// `logical_block_size`, `ms`, `pi`, `pif` and `pil`, are difs's own keys.
 public let qemuPropertiesIgnored: Set<String> = [
     "drive", "backend_defaults", "physical_block_size", "min_io_size", "opt_io_size", "discard_granularity",

@@ -33,7 +33,7 @@ public struct PITuple: Sendable, Equatable {
             appTag = UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
             let space = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
             refTag = space & format.refTagMask
-            storageTag = space >> refBits  // smart shift: 0 when the reference tag takes all 32 bits
+            storageTag = space &>> refBits  // refBits <= 32: 0 when the reference tag takes all 32 bits
         case .crc64:
             guardTag = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             // apptag(2) and the 48-bit space(6) are the second big-endian 64-bit word.
@@ -41,7 +41,7 @@ public struct PITuple: Sendable, Equatable {
             appTag = UInt16(truncatingIfNeeded: tail >> 48)
             let space = tail & 0xFFFF_FFFF_FFFF
             refTag = space & format.refTagMask
-            storageTag = space >> refBits
+            storageTag = space &>> refBits  // refBits <= 48
         case .crc32c:
             guardTag = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
             // apptag(2) and the space's top 16 bits, then its low 64 bits.
@@ -51,7 +51,7 @@ public struct PITuple: Sendable, Equatable {
             let high = UInt64(head & 0xFFFF)
             // STS 16...64 leaves a reference tag of 64...16 bits, all in `low`.
             refTag = low & format.refTagMask
-            storageTag = (high << (64 - refBits)) | (low >> refBits)
+            storageTag = (high &<< (64 - refBits)) | (refBits == 64 ? 0 : low &>> refBits)
         }
     }
 
@@ -65,18 +65,19 @@ public struct PITuple: Sendable, Equatable {
         case .crc16:
             bytes.storeBytes(of: UInt16(truncatingIfNeeded: guardTag).bigEndian, toByteOffset: 0, as: UInt16.self)
             bytes.storeBytes(of: appTag.bigEndian, toByteOffset: 2, as: UInt16.self)
-            let space = UInt32(truncatingIfNeeded: (stag << refBits) | ref)
+            let space = UInt32(truncatingIfNeeded: (stag &<< refBits) | ref)  // refBits <= 32
             bytes.storeBytes(of: space.bigEndian, toByteOffset: 4, as: UInt32.self)
         case .crc64:
             bytes.storeBytes(of: guardTag.bigEndian, toByteOffset: 0, as: UInt64.self)
-            let tail = UInt64(appTag) << 48 | (((stag << refBits) | ref) & 0xFFFF_FFFF_FFFF)
+            let tail = UInt64(appTag) << 48 | (((stag &<< refBits) | ref) & 0xFFFF_FFFF_FFFF)  // refBits <= 48
             bytes.storeBytes(of: tail.bigEndian, toByteOffset: 8, as: UInt64.self)
         case .crc32c:
             bytes.storeBytes(of: UInt32(truncatingIfNeeded: guardTag).bigEndian, toByteOffset: 0, as: UInt32.self)
             // The 80-bit space is stag << refBits | ref: its top 16 bits come from the storage tag alone.
-            let high = UInt32(truncatingIfNeeded: stag >> (64 - refBits)) & 0xFFFF
+            let high = UInt32(truncatingIfNeeded: stag &>> (64 - refBits)) & 0xFFFF  // refBits >= 16
+            let low = (refBits == 64 ? 0 : stag &<< refBits) | ref
             bytes.storeBytes(of: (UInt32(appTag) << 16 | high).bigEndian, toByteOffset: 4, as: UInt32.self)
-            bytes.storeBytes(of: ((stag << refBits) | ref).bigEndian, toByteOffset: 8, as: UInt64.self)
+            bytes.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
         }
     }
 }

@@ -24,6 +24,9 @@ done
 # The subcommands take the same list, with the notice on stderr.
 "$DIFS" check img -o "nvme-ns,$qemu" >report 2>err || fail "check -o nvme-ns,... failed"
 grep -qxF "difs check: ${notice#difs: }" err || { cat err >&2; fail "check: notice line"; }
+grep -qx "ok: 32" report || { cat report >&2; fail "check -o nvme-ns,...: not every block ok"; }
+"$DIFS" check img -device "nvme-ns,$qemu" >report 2>err || fail "check -device nvme-ns,... failed"
+grep -qx "ok: 32" report || { cat report >&2; fail "check -device nvme-ns,...: not every block ok"; }
 # A typo is still an error: refused by libfuse on the mount, by difs in the subcommands.
 expect_refused drvie mnt img mnt -o "nvme-ns,drvie=nvm,logical_block_size=4096,ms=16,pif=2"
 expect_fail_msg "difs check: -o drvie=nvm: unknown option" "$DIFS" check img -o "nvme-ns,drvie=nvm,pif=2"

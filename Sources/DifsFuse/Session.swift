@@ -6,12 +6,30 @@ import DifsCore
 import Glibc
 #endif
 
+/// How requests are served: libfuse's loop options, under libfuse's own names (`-s`, `-o clone_fd`,
+/// `-o max_threads=N`, `-o max_idle_threads=N`, as `fuse_parse_cmdline` spells them).
+public struct RequestLoop: Sendable, Equatable {
+    /// `-s`: one thread reads and answers every request.
+    public var singleThreaded = false
+    /// The most worker threads the multi-threaded loop starts (libfuse's default: 10).
+    public var maxThreads: UInt32 = 10
+    /// Idle workers kept before the extra ones exit; nil keeps them all (libfuse's default).
+    public var maxIdleThreads: UInt32? = nil
+    /// Each worker reads from its own clone of /dev/fuse.
+    public var cloneFD = false
+
+    public init() {}
+
+    /// The largest thread count libfuse 3.14 accepts (FUSE_LOOP_MT_MAX_THREADS).
+    public static let threadLimit: UInt32 = 100_000
+}
+
 public enum FuseSession {
     /// Mounts `fileSystem` at `mountpoint` and serves it until unmounted or signalled.
     /// `libfuseOptions` are the `-o` options difs does not own; libfuse rejects what it does not
     /// know before anything is mounted. Returns the process exit status.
     public static func serve(_ fileSystem: DifsFileSystem, mountpoint: String, imagePath: String,
-                             libfuseOptions: [String], foreground: Bool, debug: Bool, singleThreaded: Bool) -> Int32 {
+                             libfuseOptions: [String], foreground: Bool, debug: Bool, loop: RequestLoop) -> Int32 {
         var args = fuse_args()
         defer { fuse_opt_free_args(&args) }
         // fsname/subtype make `mount` show "IMAGE on DIR type fuse.difs".
@@ -42,7 +60,10 @@ public enum FuseSession {
             printError("difs: cannot daemonize")
             return 1
         }
-        let status = singleThreaded ? fuse_session_loop(session) : cfuse3_session_loop_mt(session, 10, 0)
+        let status = loop.singleThreaded
+            ? fuse_session_loop(session)
+            : cfuse3_session_loop_mt(session, loop.maxThreads, loop.maxIdleThreads.map { Int32($0) } ?? -1,
+                                     loop.cloneFD ? 1 : 0)
         // 0 on unmount, the signal number after SIGINT/SIGTERM/SIGHUP: both are a clean exit.
         if status < 0 {
             printError("difs: session ended: \(errnoDescription(-status))")

@@ -18,6 +18,7 @@ enum Mount {
         var help = false
         var version = false
         var optionGroups: [String] = []
+        var loop = RequestLoop()
     }
 
     static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
@@ -59,13 +60,14 @@ enum Mount {
     }
 
     static func main(_ arguments: [String]) -> Int32 {
-        let line: CommandLine
-        let options: Options
+        var line: CommandLine
+        var options: Options
         do throws(ConfigError) {
             line = try parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
             options = try Options.parse(line.optionGroups)
+            (line.loop, options.passThrough) = try requestLoop(options.passThrough, singleThreaded: line.singleThreaded)
             guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
             guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
             _ = image
@@ -123,10 +125,39 @@ enum Mount {
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
         let status = FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
-                                       foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+                                       foreground: line.foreground, debug: line.debug, loop: line.loop)
         // Unmounted: no write is in flight any more.
         if intentLog != nil { IntentSidecar.remove(forImage: imagePath) }
         return status
+    }
+
+    /// Takes libfuse's request-loop options (which fuse_session_new does not know; libfuse's own
+    /// command-line helper parses them) out of the options for libfuse, validated.
+    static func requestLoop(_ passThrough: [String], singleThreaded: Bool) throws(ConfigError) -> (RequestLoop, [String]) {
+        var loop = RequestLoop()
+        loop.singleThreaded = singleThreaded
+        var rest: [String] = []
+        for item in passThrough {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]), value = parts.count > 1 ? String(parts[1]) : nil
+            let subject = "-o \(item)"
+            func count(min: UInt32) throws(ConfigError) -> UInt32 {
+                guard let value, let n = UInt32(value), n >= min, n <= RequestLoop.threadLimit else {
+                    throw ConfigError(subject, "expected \(min) to \(RequestLoop.threadLimit)")
+                }
+                return n
+            }
+            switch key {
+            case "clone_fd":
+                guard value == nil else { throw ConfigError(subject, "takes no value") }
+                loop.cloneFD = true
+            case "max_threads": loop.maxThreads = try count(min: 1)
+            case "max_idle_threads": loop.maxIdleThreads = try count(min: 0)
+            default: rest.append(item); continue
+            }
+            if singleThreaded { throw ConfigError(subject, "sets up the multi-threaded loop; drop it or drop -s") }
+        }
+        return (loop, rest)
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
@@ -185,6 +216,11 @@ enum Mount {
               -f         stay in the foreground
               -d         debug: libfuse's request log (implies -f)
               -s         single-threaded request loop
+
+            Request loop options (multi-threaded loop; libfuse's names):
+              -o max_threads=N       most worker threads, 1 to 100000 (default 10)
+              -o max_idle_threads=N  idle workers kept (default: all are kept)
+              -o clone_fd            each worker reads its own clone of /dev/fuse (default off)
               -h         this help;  -V  version
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):

@@ -9,8 +9,8 @@ import Glibc
 enum Check {
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
+    static func main(_ arguments: Arguments) -> Int32 {
+        let path: SystemPath, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
         let opened: OpenedImage
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: ["--max-errors"],
@@ -25,9 +25,14 @@ enum Check {
                 throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
             }
             opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
-            if repair && !opened.file.lockExclusively() {
-                throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
+            if repair && opened.file.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+            // A reader shares the image with read-only mounts and other checks; --repair writes
+            // and so excludes everyone. A read-write mount excludes check: its report would mix
+            // blocks from before and after writes in flight.
+            if repair {
+                try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount has it; unmount it before --repair")
+            } else {
+                try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
             }
         } catch {
             return refuse("check", error)
@@ -49,7 +54,7 @@ enum Check {
         progress?.clear()
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
-        print(json ? renderJSON(report, image: path, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
+        print(json ? renderJSON(report, image: path.description, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }

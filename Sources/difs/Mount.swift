@@ -10,8 +10,8 @@ enum Mount {
 
     /// Everything from the command line, before anything is opened.
     struct CommandLine {
-        var image: String?
-        var mountpoint: String?
+        var image: SystemPath?
+        var mountpoint: SystemPath?
         var foreground = false
         var debug = false
         var singleThreaded = false
@@ -20,7 +20,8 @@ enum Mount {
         var optionGroups: [String] = []
     }
 
-    static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
+    static func parse(_ raw: Arguments) throws(ConfigError) -> CommandLine {
+        let arguments = raw.texts
         var line = CommandLine()
         var i = 0
         while i < arguments.count {
@@ -39,13 +40,13 @@ enum Mount {
                 if arg.hasPrefix("-o") {
                     line.optionGroups.append(String(arg.dropFirst(2)))
                 } else if arg.hasPrefix("-") && arg.count > 1 {
-                    throw ConfigError(arg, "unknown flag")
+                    throw ConfigError(raw.shown(i), "unknown flag")
                 } else if line.image == nil {
-                    line.image = arg
+                    line.image = raw.path(i)
                 } else if line.mountpoint == nil {
-                    line.mountpoint = arg
+                    line.mountpoint = raw.path(i)
                 } else {
-                    throw ConfigError(arg, "unexpected argument (IMAGE and MOUNTPOINT are already given)")
+                    throw ConfigError(raw.shown(i), "unexpected argument (IMAGE and MOUNTPOINT are already given)")
                 }
             }
             i += 1
@@ -53,7 +54,7 @@ enum Mount {
         return line
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let line: CommandLine
         let options: Options
         do throws(ConfigError) {
@@ -80,9 +81,10 @@ enum Mount {
             let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
             (image, geometry) = (opened.file, opened.geometry)
             try checkMountpoint(mountpoint)
-            guard image.lockExclusively() else {
-                throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
-            }
+            // A read-write mount excludes everyone; a read-only one shares with other readers
+            // (read-only mounts, difs check).
+            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
+                          fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
@@ -90,7 +92,7 @@ enum Mount {
         }
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
-            printError("difs: \(imagePath): image file is not writable; mounting read-only")
+            printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
         let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
@@ -101,36 +103,34 @@ enum Mount {
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
-    static func checkMountpoint(_ path: String) throws(ConfigError) {
+    static func checkMountpoint(_ path: SystemPath) throws(ConfigError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path, "not a directory") }
-        guard let resolved = realpath(path, nil) else { throw ConfigError(path, errnoDescription(errno)) }
+        guard path.withCString({ stat($0, &st) }) == 0 else { throw ConfigError(path.description, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path.description, "not a directory") }
+        guard let resolved = path.withCString({ realpath($0, nil) }) else { throw ConfigError(path.description, errnoDescription(errno)) }
         defer { free(resolved) }
-        let target = String(cString: resolved)
-        if mountPoints().contains(target) {
-            throw ConfigError(path, "already a mount point (in use); unmount it first or choose another directory")
+        if mountPoints().contains(SystemPath(cString: resolved).bytes) {
+            throw ConfigError(path.description, "already a mount point (in use); unmount it first or choose another directory")
         }
     }
 
-    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone).
-    static func mountPoints() -> Set<String> {
+    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone), as bytes.
+    static func mountPoints() -> Set<[UInt8]> {
         guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
         defer { fclose(file) }
-        var result = Set<String>()
+        var result = Set<[UInt8]>()
         var lineBuffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(lineBuffer) }
         while getline(&lineBuffer, &capacity, file) > 0 {
-            let fields = String(cString: lineBuffer!).split(separator: " ")
-            if fields.count > 4 { result.insert(unescapeOctal(String(fields[4]))) }
+            let fields = SystemPath(cString: lineBuffer!).bytes.split(separator: UInt8(ascii: " "))
+            if fields.count > 4 { result.insert(unescapeOctal(Array(fields[4]))) }
         }
         return result
     }
 
-    static func unescapeOctal(_ text: String) -> String {
+    static func unescapeOctal(_ utf8: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
@@ -140,7 +140,7 @@ enum Mount {
                 bytes.append(utf8[i]); i += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func printHelp() {

@@ -3,22 +3,43 @@
 import DifsCore
 import DifsFuse
 
+/// The command line: each argument's bytes, and its text for matching flags (invalid UTF-8
+/// repaired, which only matters for operands, whose bytes are kept).
+struct Arguments {
+    let bytes: [[UInt8]]
+    let texts: [String]
+
+    init(bytes: [[UInt8]]) {
+        self.bytes = bytes
+        self.texts = bytes.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func dropFirst() -> Arguments { Arguments(bytes: Array(bytes.dropFirst())) }
+    var count: Int { bytes.count }
+    /// Argument `i` as a path (its exact bytes).
+    func path(_ i: Int) -> SystemPath { SystemPath(bytes: bytes[i]) }
+    /// Argument `i` for a message: escaped, one line.
+    func shown(_ i: Int) -> String { SystemPath.escaped(bytes[i]) }
+}
+
 /// A subcommand's command line split into flags with values, switches, `-o` groups and operands.
 struct SubcommandArguments {
     var values: [String: String] = [:]
     var switches: Set<String> = []
     var optionGroups: [String] = []
-    var operands: [String] = []
+    /// Operands with their exact bytes.
+    var operands: [SystemPath] = []
 
     /// Reads `--flag VALUE`, `--flag=VALUE`, `-o OPTS`, `-oOPTS` and operands; `--` ends the flags
     /// (for an image whose name starts with `-`). A later flag replaces an earlier one.
-    init(_ arguments: [String], valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
+    init(_ line: Arguments, valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
+        let arguments = line.texts
         var i = 0
         var flagsEnded = false
         while i < arguments.count {
             let arg = arguments[i]
             i += 1
-            if flagsEnded || arg == "-" || !arg.hasPrefix("-") { operands.append(arg); continue }
+            if flagsEnded || arg == "-" || !arg.hasPrefix("-") { operands.append(line.path(i - 1)); continue }
             if arg == "--" { flagsEnded = true; continue }
             if arg == "-o" {
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
@@ -35,18 +56,18 @@ struct SubcommandArguments {
                 guard i < arguments.count else { throw ConfigError(name, "needs a value") }
                 values[name] = arguments[i]; i += 1
             } else if known.contains(name) {
-                guard inline == nil else { throw ConfigError(arg, "takes no value") }
+                guard inline == nil else { throw ConfigError(line.shown(i - 1), "takes no value") }
                 switches.insert(name)
             } else {
-                throw ConfigError(arg, "unknown flag")
+                throw ConfigError(line.shown(i - 1), "unknown flag")
             }
         }
     }
 
     /// The single IMAGE operand.
-    func image() throws(ConfigError) -> String {
+    func image() throws(ConfigError) -> SystemPath {
         guard let first = operands.first else { throw ConfigError("IMAGE", "missing") }
-        guard operands.count == 1 else { throw ConfigError(operands[1], "unexpected argument (IMAGE is already given)") }
+        guard operands.count == 1 else { throw ConfigError(operands[1].description, "unexpected argument (IMAGE is already given)") }
         return first
     }
 }
@@ -71,15 +92,16 @@ struct OpenedImage {
     let file: ImageFile
     let geometry: Geometry
 
-    /// Opens `path` (read-only when asked) and applies the format; warns about trailing bytes that
-    /// make no whole block. `command` names the subcommand in messages (nil: the mount).
-    init(path: String, format: Format, readOnly: Bool, command: String?) throws(ConfigError) {
-        file = try ImageFile(path: path, readOnly: readOnly)
+    /// Opens `path` (read-only when asked; refusing a symbolic link without `followSymlinks`) and
+    /// applies the format; warns about trailing bytes that make no whole block. `command` names
+    /// the subcommand in messages (nil: the mount).
+    init(path: SystemPath, format: Format, readOnly: Bool, followSymlinks: Bool = true, command: String?) throws(ConfigError) {
+        file = try ImageFile(path: path, readOnly: readOnly, followSymlinks: followSymlinks)
         do { geometry = try Geometry(format: format, imageSize: file.size) } catch {
-            throw ConfigError(path, "\(error.subject) is \(error.reason)")
+            throw ConfigError(path.description, "\(error.subject) is \(error.reason)")
         }
         if geometry.trailingBytes > 0 {
-            printError("difs\(command.map { " " + $0 } ?? ""): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
+            printError("difs\(command.map { " " + $0 } ?? ""): \(path.description): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
 }
@@ -92,7 +114,7 @@ func refuse(_ command: String, _ error: ConfigError) -> Int32 {
 }
 
 /// A failed image read or write after the arguments were accepted: one line, exit status 2.
-func ioFailure(_ command: String, _ path: String, _ error: VolumeError) -> Int32 {
+func ioFailure(_ command: String, _ path: SystemPath, _ error: VolumeError) -> Int32 {
     let reason: String
     switch error {
     case .io(let systemError): reason = systemError.description
@@ -103,4 +125,18 @@ func ioFailure(_ command: String, _ path: String, _ error: VolumeError) -> Int32
     }
     printError("difs \(command): \(path): \(reason)")
     return 2
+}
+
+extension OpenedImage {
+    /// Takes the image's lock in `mode`, or refuses naming who holds it (pid, command line, and
+    /// whether it is a read-only difs mount) when /proc shows it, else with `fallback`.
+    func lock(_ mode: ImageFile.LockMode, path: SystemPath, fallback: String) throws(ConfigError) {
+        try lockImage(file, mode, path: path, fallback: fallback)
+    }
+}
+
+/// See `OpenedImage.lock`.
+func lockImage(_ file: ImageFile, _ mode: ImageFile.LockMode, path: SystemPath, fallback: String) throws(ConfigError) {
+    guard !file.lock(mode) else { return }
+    throw ConfigError(path.description, LockHolder.inUse(file) ?? fallback)
 }

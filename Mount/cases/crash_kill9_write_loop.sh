@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Blocks are atomic across a daemon crash: a writer loops over deterministic whole-block writes
 # of 1 to 2048 blocks (Mount/crashwrite.py: iteration K's blocks and contents are known) while the daemon is killed
-# with SIGKILL, CRASH_KILLS times (default 24), each after a random number of completed writes
+# with SIGKILL, CRASH_KILLS times (default 20), each after a random number of completed writes
 # (bash RANDOM with a fixed seed). After every kill the image is remounted: every block must read
 # (no failing block, pi-status 0 failing) and hold its old or its new contents (never torn, never
 # zeros); at the end difs check reports 0 failing blocks and gen.py verifies every tuple.
+# timeout: 900
 source "$(dirname "$0")/../lib.sh"
 
-kills=${CRASH_KILLS:-24}
+kills=${CRASH_KILLS:-20}
 blocks=4096
 RANDOM=4242
 gen create img --blocks "$blocks" --fill random --seed 9 --expect-data known.data
@@ -21,7 +22,7 @@ for (( cycle = 1; cycle <= kills; cycle++ )); do
     : >"$log"
     python3 "$MOUNT_LIB_DIR/crashwrite.py" write mnt/data "$log" 512 "$blocks" "$next" &
     writer=$!
-    target=$(( RANDOM % 40 + 1 ))
+    target=$(( RANDOM % 20 + 1 ))
     enough() { (( $(grep -c '^done' "$log") >= target )) || ! kill -0 "$writer" 2>/dev/null; }
     wait_until 60 enough || fail "cycle $cycle: the writer did not complete $target writes"
     kill -KILL "$pid"

@@ -7,6 +7,7 @@
 # remount every block must
 # read and hold its old or its new contents with a valid tuple, and difs check must report 0
 # failing blocks.
+# timeout: 300
 source "$(dirname "$0")/../lib.sh"
 
 command -v strace >/dev/null || { apt-get install -y -qq strace >/dev/null 2>&1 || true; }

@@ -24,6 +24,13 @@ gen verify planted --quiet || fail "the new image does not verify"
 "$DIFS" create dangling --blocks 8 --force >/dev/null || fail "create --force onto a dangling link failed"
 [[ ! -L dangling && ! -e victims/nothing-here ]] || fail "create --force followed the dangling link"
 
+# --force over a regular file keeps its permission bits (a private image stays private).
+"$DIFS" create private --blocks 4 >/dev/null || fail "create private failed"
+chmod 600 private
+"$DIFS" create private --blocks 8 --force >/dev/null || fail "create --force over a file failed"
+[[ $(stat -c %a private) == 600 ]] || fail "create --force changed the mode to $(stat -c %a private)"
+(( $(file_size private) == 8 * 520 )) || fail "create --force did not replace the file"
+
 mkdir adir
 mkfifo afifo
 expect_fail_msg "difs create: adir: is a directory" "$DIFS" create adir --blocks 8 --force

@@ -3,11 +3,12 @@
 # end-crossing reads and writes of data, raw metadata writes and reads, mirrored on a shadow
 # whose tuples come from gen.py, over several formats (separate and interleaved, pil=0 with a
 # metadata prefix, pil=1, pi=2 with a reftag base, pi=3, 64-bit guards). Afterwards the unmounted
-# image verifies with gen.py against the final shadow. FSX_OPS (default 3000) and FSX_SEED
+# image verifies with gen.py against the final shadow. FSX_OPS (default 2000) and FSX_SEED
 # (default 1) make a longer or different run: FSX_OPS=100000 Mount/run.sh fsx_random_ops.
+# timeout: 600
 source "$(dirname "$0")/../lib.sh"
 
-ops=${FSX_OPS:-3000}
+ops=${FSX_OPS:-2000}
 seed=${FSX_SEED:-1}
 formats=(
     ""

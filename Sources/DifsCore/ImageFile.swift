@@ -237,6 +237,14 @@ extension ImageFile {
         }
     }
 
+    /// Gives this (temporary) file the permission bits of the file it replaces, so `create
+    /// --force` of a private 0600 image does not make it readable to others.
+    public func adoptMode(of replaced: ImageFile) throws(ConfigError) {
+        guard fchmod(descriptor, mode_t(replaced.mode & 0o7777)) == 0 else {
+            throw ConfigError(replaced.path.description, errnoDescription(errno))
+        }
+    }
+
     /// Removes this file's name (a temporary file after a failure).
     public func discard() {
         _ = path.withCString { unlink($0) }

@@ -46,6 +46,11 @@ public struct SystemPath: Sendable, Hashable, CustomStringConvertible {
         SystemPath(bytes: bytes + (bytes.last == slash ? [] : [slash]) + Array(component.utf8))
     }
 
+    /// The same name with `suffix` appended to its last component (a sidecar: `img` → `img.intent`).
+    public func addingSuffix(_ suffix: String) -> SystemPath {
+        SystemPath(bytes: bytes + Array(suffix.utf8))
+    }
+
     /// Escapes bytes for a one-line message (see `description`).
     public static func escaped(_ bytes: [UInt8]) -> String {
         var out = ""

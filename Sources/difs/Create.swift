@@ -98,6 +98,12 @@ enum Create {
         } catch {
             return refuse("create", error)
         }
+        if let replaced {
+            do throws(ConfigError) { try image.adoptMode(of: replaced) } catch {
+                image.discard()
+                return refuse("create", error)
+            }
+        }
         defer { withExtendedLifetime(replaced) {} }
         do throws(ConfigError) {
             geometry = try Geometry(format: format, imageSize: image.size)

@@ -42,5 +42,6 @@ struct SystemPathTests {
     func directoryKeepsBytes() {
         #expect(SystemPath(bytes: [0xff, 0x2f, 0xfe]).directory == SystemPath(bytes: [0xff]))
         #expect(SystemPath(bytes: [0xff]).appending(".x") == SystemPath(bytes: [0xff, 0x2f, 0x2e, 0x78]))
+        #expect(SystemPath(bytes: [0xff]).addingSuffix(".x") == SystemPath(bytes: [0xff, 0x2e, 0x78]))
     }
 }

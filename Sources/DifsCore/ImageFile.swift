@@ -222,15 +222,20 @@ extension ImageFile {
 
     /// Gives this file (made by `createTemporary`) the name `target` in one step: with `replacing`
     /// whatever has that name is replaced (rename(2): a symbolic link itself, never what it points
-    /// to); without, only when nothing has that name (link(2), which never replaces). Then the
-    /// directory is flushed so the name survives a crash.
+    /// to); without, only when nothing has that name (link(2), which never replaces; where the
+    /// file system has no hard links, a rename once the name is seen free). Then the directory is
+    /// flushed so the name survives a crash.
     public func publish(as target: SystemPath, replacing: Bool) throws(ConfigError) {
         let moved: Int32 = path.withCString { from in
             target.withCString { to in
                 if replacing { return rename(from, to) }
-                guard link(from, to) == 0 else { return -1 }
-                _ = unlink(from)
-                return 0
+                if link(from, to) == 0 { _ = unlink(from); return 0 }
+                // A file system without hard links (vfat): rename when the name is still free,
+                // with a small window in which a file appearing there would be replaced.
+                guard errno == EPERM || errno == EOPNOTSUPP || errno == ENOTSUP || errno == EMLINK else { return -1 }
+                var st = stat()
+                guard lstat(to, &st) != 0 && errno == ENOENT else { errno = EEXIST; return -1 }
+                return rename(from, to)
             }
         }
         guard moved == 0 else {

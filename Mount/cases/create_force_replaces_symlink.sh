@@ -2,6 +2,7 @@
 # Writing never follows a link it did not ask for: `create --force` onto a planted symbolic link
 # replaces the link itself (the file it points to, root-owned 0600, keeps every byte), `create`
 # without --force refuses a link (dangling or not), and a directory or FIFO is never replaced.
+# --force over a file keeps its mode and drops an intent log left beside it.
 source "$(dirname "$0")/../lib.sh"
 
 mkdir victims
@@ -30,6 +31,13 @@ chmod 600 private
 "$DIFS" create private --blocks 8 --force >/dev/null || fail "create --force over a file failed"
 [[ $(stat -c %a private) == 600 ]] || fail "create --force changed the mode to $(stat -c %a private)"
 (( $(file_size private) == 8 * 520 )) || fail "create --force did not replace the file"
+
+# An intent log a killed daemon left beside the old image is removed: it must never be replayed
+# onto the new one.
+printf 'stale intent' >private.difs-intent
+"$DIFS" create private --blocks 8 --force >/dev/null 2>create.err || fail "create --force with a stale intent log failed"
+[[ ! -e private.difs-intent ]] || fail "create --force left the old image's intent log"
+grep -qF "private.difs-intent: removed" create.err || fail "create --force did not say it removed the intent log"
 
 mkdir adir
 mkfifo afifo

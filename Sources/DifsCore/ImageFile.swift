@@ -175,6 +175,25 @@ public final class ImageFile: BlockStore {
 public enum FileKind: Sendable, Equatable { case regular, symbolicLink, directory, other }
 
 extension ImageFile {
+    /// Opens the sidecar at `path` for reading and writing, creating it (mode 0600) when missing;
+    /// never through a symbolic link (O_NOFOLLOW), and only a regular file (checked on the
+    /// descriptor, so it is the very file opened).
+    public static func openSidecar(path: SystemPath) throws(ConfigError) -> ImageFile {
+        let fd = path.withCString { p in retryingEINTR { open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600) } }
+        guard fd >= 0 else { throw ConfigError(path.description, openFailure(errno)) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            close(fd)
+            throw ConfigError(path.description, errnoDescription(code))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ConfigError(path.description, "not a regular file")
+        }
+        return ImageFile(descriptor: fd, path: path, status: st, readOnly: false)
+    }
+
     /// The kind of `path` itself, nil when nothing has that name.
     public static func kind(of path: SystemPath) throws(ConfigError) -> FileKind? {
         var st = stat()

@@ -125,6 +125,12 @@ enum Create {
             image.discard()
             return refuse("create", error)
         }
+        // An intent log left beside the name by a killed daemon belongs to the image just
+        // replaced (or deleted): replayed onto the new one it would corrupt it.
+        if IntentSidecar.exists(forImage: request.path) {
+            IntentSidecar.remove(forImage: request.path)
+            printError("difs create: \(IntentSidecar.path(forImage: request.path).description): removed (interrupted writes of the image it replaced)")
+        }
         let report = StatusReport(geometry: geometry, policy: request.options.policy)
         print("created \(request.path.description): \(geometry.blockCount) blocks, \(imageSize) bytes, "
               + (request.fill.map { "fill \($0.rawValue)" } ?? "unwritten"))

@@ -2,6 +2,9 @@
 // K/M/G suffixes, opening an image with its geometry, and the one-line refusal with exit 2.
 import DifsCore
 import DifsFuse
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The command line: each argument's bytes, and its text for matching flags (invalid UTF-8
 /// repaired, which only matters for operands, whose bytes are kept).
@@ -104,6 +107,26 @@ struct OpenedImage {
             printError("difs\(command.map { " " + $0 } ?? ""): \(path.description): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
+}
+
+/// The intent log of a writable image: `IMAGE.difs-intent` beside it (see `IntentLog`), made when
+/// missing. The mount keeps it while mounted and removes it at a clean unmount; one left behind
+/// holds the writes a killed daemon had in flight, replayed by the next mount or `difs check`.
+enum IntentSidecar {
+    static func path(forImage imagePath: SystemPath) -> SystemPath { imagePath.addingSuffix(".difs-intent") }
+
+    /// Whether a sidecar is there (a mount is running, or a daemon died).
+    static func exists(forImage imagePath: SystemPath) -> Bool {
+        var st = stat()
+        return path(forImage: imagePath).withCString { lstat($0, &st) } == 0
+    }
+
+    static func open(forImage imagePath: SystemPath, geometry: Geometry) throws(ConfigError) -> IntentLog {
+        let file = try ImageFile.openSidecar(path: path(forImage: imagePath))
+        return IntentLog(file: file, geometry: geometry, maxRequestBytes: 1 << 20)
+    }
+
+    static func remove(forImage imagePath: SystemPath) { _ = path(forImage: imagePath).withCString { unlink($0) } }
 }
 
 /// How every subcommand answers a refusal: one line `difs <command>: <subject>: <reason>` (the

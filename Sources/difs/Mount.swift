@@ -10,8 +10,8 @@ enum Mount {
 
     /// Everything from the command line, before anything is opened.
     struct CommandLine {
-        var image: String?
-        var mountpoint: String?
+        var image: SystemPath?
+        var mountpoint: SystemPath?
         var foreground = false
         var debug = false
         var singleThreaded = false
@@ -21,7 +21,8 @@ enum Mount {
         var loop = RequestLoop()
     }
 
-    static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
+    static func parse(_ raw: Arguments) throws(ConfigError) -> CommandLine {
+        let arguments = raw.texts
         var line = CommandLine()
         var i = 0
         while i < arguments.count {
@@ -45,13 +46,13 @@ enum Mount {
                 if arg.hasPrefix("-o") {
                     line.optionGroups.append(String(arg.dropFirst(2)))
                 } else if arg.hasPrefix("-") && arg.count > 1 {
-                    throw ConfigError(arg, "unknown flag")
+                    throw ConfigError(raw.shown(i), "unknown flag")
                 } else if line.image == nil {
-                    line.image = arg
+                    line.image = raw.path(i)
                 } else if line.mountpoint == nil {
-                    line.mountpoint = arg
+                    line.mountpoint = raw.path(i)
                 } else {
-                    throw ConfigError(arg, "unexpected argument (IMAGE and MOUNTPOINT are already given)")
+                    throw ConfigError(raw.shown(i), "unexpected argument (IMAGE and MOUNTPOINT are already given)")
                 }
             }
             i += 1
@@ -59,7 +60,7 @@ enum Mount {
         return line
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         var line: CommandLine
         var options: Options
         do throws(ConfigError) {
@@ -87,9 +88,10 @@ enum Mount {
             let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
             (image, geometry) = (opened.file, opened.geometry)
             try checkMountpoint(mountpoint)
-            guard image.lockExclusively() else {
-                throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
-            }
+            // A read-write mount excludes everyone; a read-only one shares with other readers
+            // (read-only mounts, difs check).
+            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
+                          fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
@@ -98,7 +100,7 @@ enum Mount {
         noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
-            printError("difs: \(imagePath): image file is not writable; mounting read-only")
+            printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
         // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
@@ -109,7 +111,7 @@ enum Mount {
                 printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
             }
         } else if IntentSidecar.exists(forImage: imagePath) {
-            printError("difs: \(IntentSidecar.path(forImage: imagePath)): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
+            printError("difs: \(IntentSidecar.path(forImage: imagePath).description): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
         }
         let volume: Volume
         do {
@@ -117,10 +119,10 @@ enum Mount {
                                 intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
             let replayed = try volume.replayIntentLog()
             if replayed > 0 {
-                printError("difs: \(imagePath): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath))")
+                printError("difs: \(imagePath.description): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath).description)")
             }
         } catch {
-            printError("difs: \(imagePath): \(error)")
+            printError("difs: \(imagePath.description): \(error)")
             return 2
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
@@ -161,36 +163,34 @@ enum Mount {
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
-    static func checkMountpoint(_ path: String) throws(ConfigError) {
+    static func checkMountpoint(_ path: SystemPath) throws(ConfigError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path, "not a directory") }
-        guard let resolved = realpath(path, nil) else { throw ConfigError(path, errnoDescription(errno)) }
+        guard path.withCString({ stat($0, &st) }) == 0 else { throw ConfigError(path.description, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path.description, "not a directory") }
+        guard let resolved = path.withCString({ realpath($0, nil) }) else { throw ConfigError(path.description, errnoDescription(errno)) }
         defer { free(resolved) }
-        let target = String(cString: resolved)
-        if mountPoints().contains(target) {
-            throw ConfigError(path, "already a mount point (in use); unmount it first or choose another directory")
+        if mountPoints().contains(SystemPath(cString: resolved).bytes) {
+            throw ConfigError(path.description, "already a mount point (in use); unmount it first or choose another directory")
         }
     }
 
-    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone).
-    static func mountPoints() -> Set<String> {
+    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone), as bytes.
+    static func mountPoints() -> Set<[UInt8]> {
         guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
         defer { fclose(file) }
-        var result = Set<String>()
+        var result = Set<[UInt8]>()
         var lineBuffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(lineBuffer) }
         while getline(&lineBuffer, &capacity, file) > 0 {
-            let fields = String(cString: lineBuffer!).split(separator: " ")
-            if fields.count > 4 { result.insert(unescapeOctal(String(fields[4]))) }
+            let fields = SystemPath(cString: lineBuffer!).bytes.split(separator: UInt8(ascii: " "))
+            if fields.count > 4 { result.insert(unescapeOctal(Array(fields[4]))) }
         }
         return result
     }
 
-    static func unescapeOctal(_ text: String) -> String {
+    static func unescapeOctal(_ utf8: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
@@ -200,7 +200,7 @@ enum Mount {
                 bytes.append(utf8[i]); i += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func printHelp() {

@@ -19,6 +19,7 @@ state) and the new ones (the iteration that wrote it) are both known.
       status is 1. On success KNOWN is updated to what DATA holds and the next FIRST is printed.
 """
 
+import mmap
 import os
 import random
 import sys
@@ -44,15 +45,21 @@ def iteration(k, nlb, lbasz):
 
 def cmd_write(path, log_path, lbasz, nlb, first, last):
     fd = os.open(path, os.O_WRONLY)
+    # The payload goes from a page-aligned buffer, as O_DIRECT programs (dd iflag=direct, fio) use:
+    # the kernel cuts a direct write into FUSE requests of at most 256 pages of the caller's
+    # buffer, so a 1 MiB write from a misaligned buffer arrives as two requests split inside a
+    # block, and difs (like a device) makes each block of each request atomic, not the syscall.
+    aligned = mmap.mmap(-1, 2048 * lbasz)
     with open(log_path, "a") as log:
         k = first
         while last is None or k <= last:
             lba, count, blocks = iteration(k, nlb, lbasz)
             payload = b"".join(blocks[n] for n in range(lba, lba + count))
+            aligned[:len(payload)] = payload
             log.write(f"start {k}\n")
             log.flush()
             try:
-                written = os.pwrite(fd, payload, lba * lbasz)
+                written = os.pwrite(fd, memoryview(aligned)[:len(payload)], lba * lbasz)
             except OSError:
                 return 3
             if written != len(payload):

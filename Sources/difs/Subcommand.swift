@@ -100,6 +100,7 @@ func ioFailure(_ command: String, _ path: String, _ error: VolumeError) -> Int32
     case .noSpace: reason = "past the end of the image"
     case .readOnly: reason = "image is read-only"
     case .sizeChange: reason = "size change refused"
+    case .unsupported: reason = "operation not supported"
     }
     printError("difs \(command): \(path): \(reason)")
     return 2

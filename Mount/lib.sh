@@ -136,11 +136,22 @@ track_mount() { EXTRA_MOUNTS+=("$(realpath "$1")"); }
 LOOP_DEVICES=()
 INNER_MOUNTS=()
 loop_attach_to() {
-    local var=$1 file=$2; shift 2
-    local dev
-    dev=$(losetup --find --show "$@" "$file") || fail "losetup $* $file failed"
-    LOOP_DEVICES+=("$dev")
-    printf -v "$var" '%s' "$dev"
+    local _var=$1 _file=$2; shift 2
+    local _dev
+    _dev=$(losetup --find --show "$@" "$_file") || fail "losetup $* $_file failed"
+    LOOP_DEVICES+=("$_dev")
+    printf -v "$_var" '%s' "$_dev"
+}
+
+# loop_detach DEV: detaches a device of loop_attach_to now (and forgets it, so cleanup never
+# detaches a device number someone else has taken since).
+loop_detach() {
+    local _dev=$1 _i
+    losetup -d "$_dev" || fail "losetup -d $_dev failed"
+    for _i in "${!LOOP_DEVICES[@]}"; do
+        [[ ${LOOP_DEVICES[$_i]} == "$_dev" ]] && unset "LOOP_DEVICES[$_i]"
+    done
+    return 0
 }
 
 # track_inner_mount DIR: a kernel file system mounted on a loop device over difs; cleanup

@@ -87,9 +87,13 @@ extension Volume {
 
     /// Every punch of the image file goes through here, beside `writeImage`, so the allocation map
     /// stays true: the file system deallocates the whole units inside `bytes` and zeroes the rest.
+    /// A punch reaching the end of the file goes on to the end of its last unit: ext4 frees a
+    /// short last block only when the range passes the end (KEEP_SIZE keeps the size).
     func punchImage(_ bytes: Range<UInt64>) throws(SystemError) {
         guard !bytes.isEmpty else { return }
-        try store.punchHole(bytes)
+        let unit = unwritten.map.unit
+        let upper = bytes.upperBound >= store.size ? (store.size + unit - 1) / unit * unit : bytes.upperBound
+        try store.punchHole(bytes.lowerBound..<max(upper, bytes.upperBound))
         unwritten.map.markPunched(bytes)
     }
 

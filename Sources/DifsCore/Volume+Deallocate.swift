@@ -4,7 +4,7 @@
 import CDifsSys
 
 extension Volume {
-    /// Bytes of zeros one Write Zeroes store step writes (and locks) at most.
+    /// Bytes of zeros one Write Zeroes step writes (and locks) at most.
     static let zeroChunkBytes = 4 << 20
 
     // MARK: fallocate
@@ -119,16 +119,21 @@ extension Volume {
         }
     }
 
-    /// Interleaved layout: zero data and (with PI) the unwritten tuple for `blocks`, other metadata
-    /// bytes kept; one store step (a few units' worth of blocks at most).
+    /// Interleaved layout: zero data and (with PI) the unwritten tuple for `blocks` (a few units'
+    /// worth at most), other metadata bytes kept. The tuples go first, then the data: should the
+    /// daemon die in between, or in the middle of the data, each block escapes (old or partly
+    /// zeroed data under the all-ones tuple) instead of failing.
     func markUnwrittenInterleaved(_ blocks: ClosedRange<UInt64>, locked: UInt64) throws(VolumeError) {
         let run = BlockRun(geometry: geometry, blocks: blocks)
         try buffers.withBuffer(byteCount: run.byteCount) { (buffer) throws(VolumeError) in
             try io { () throws(SystemError) in try run.load(buffer, from: store) }
-            for i in 0..<run.blockCount {
-                run.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0)
-                if geometry.format.isProtected { context.writeUnwrittenTuple(into: run.metadata(buffer, i)) }
+            var tuples: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)] = []
+            for i in 0..<run.blockCount where geometry.format.isProtected {
+                context.writeUnwrittenTuple(into: run.metadata(buffer, i))
+                tuples.append((UnsafeRawBufferPointer(run.metadata(buffer, i)), geometry.metadataByteOffset(lba: blocks.lowerBound + UInt64(i))))
             }
+            if !tuples.isEmpty { try store(tuples, for: blocks, locked: locked) }
+            for i in 0..<run.blockCount { run.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0) }
             try store([(UnsafeRawBufferPointer(buffer), run.firstData)], for: blocks, locked: locked)
         }
     }
@@ -161,74 +166,24 @@ extension Volume {
     /// back as zeros and verifies: zero data, written (allocated, so the file system reports it as
     /// data), and the tuple a write of zeros gets — the guard over the real block size and the
     /// metadata prefix, the other metadata bytes kept. Without PRACT (or PI) only the data is
-    /// zeroed, as a write of zeros would. Partly covered blocks as in `deallocate`. Whole blocks go
-    /// in store steps of `zeroChunkBytes`, each under its blocks' locks.
+    /// zeroed, as a write of zeros would. Partly covered blocks as in `deallocate`. The whole
+    /// blocks are a write of zeros (`writeData`, from one zero buffer, in steps of
+    /// `zeroChunkBytes`): locks, neighbours, space and the intent log as for any write.
     public func writeZeroes(_ bytes: Range<UInt64>) throws(VolumeError) {
         guard !isReadOnly else { throw .readOnly }
         let bytes = bytes.clamped(to: 0..<geometry.dataSize)
         guard !bytes.isEmpty else { return }
         try zeroPartialBlocks(bytes)
         guard let whole = wholeBlocks(bytes) else { return }
-        let zeroBytes = max(Int(L), 1 << 20)
-        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: zeroBytes, alignment: 4096)
+        let chunk = max(Int(L), Self.zeroChunkBytes / Int(L) * Int(L))
+        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { zeros.deallocate() }
         zeros.initializeMemory(as: UInt8.self, repeating: 0)
-        let generate = geometry.format.isProtected && policy.generateOnWrite
-        // The guard of L zero bytes, the same for every block; a metadata prefix continues it.
-        let zeroGuard = CRC.guardTag(geometry.format.guardFormat, UnsafeRawBufferPointer(rebasing: zeros[0..<Int(L)]))
-        let perChunk = UInt64(max(1, Self.zeroChunkBytes / Int(L)))
-        var first = whole.lowerBound
-        while first <= whole.upperBound {
-            let chunk = first...min(first + perChunk - 1, whole.upperBound)
-            try withWriteLocks(chunk) { (locked) throws(VolumeError) in
-                try zeroWholeBlocks(chunk, zeros: UnsafeRawBufferPointer(zeros), zeroGuard: zeroGuard,
-                                    generate: generate, locked: locked)
-            }
-            first = chunk.upperBound + 1
-        }
-    }
-
-    /// One store step of Write Zeroes over whole blocks.
-    func zeroWholeBlocks(_ blocks: ClosedRange<UInt64>, zeros: UnsafeRawBufferPointer, zeroGuard: UInt64,
-                         generate: Bool, locked: UInt64) throws(VolumeError) {
-        let run = BlockRun(geometry: geometry, blocks: blocks)
-        let zeroBlock = UnsafeRawBufferPointer(rebasing: zeros[0..<run.L])
-        let prefix = geometry.format.guardedMetadataPrefix
-        func generateTuple(_ metadata: UnsafeMutableRawBufferPointer, lba: UInt64) {
-            let guardTag = prefix == 0 ? zeroGuard
-                : CRC.guardTag(geometry.format.guardFormat, UnsafeRawBufferPointer(rebasing: metadata[0..<prefix]), continuing: zeroGuard)
-            context.generate(data: zeroBlock, metadata: metadata, lba: lba, computedGuard: guardTag)
-        }
-        let keepsMetadata = !generate || run.M > geometry.format.tupleSize
-        switch geometry.format.layout {
-        case .separate:
-            var writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)] = []
-            var at = run.firstData
-            let end = run.firstData + UInt64(run.blockCount * run.L)
-            while at < end {
-                let n = Int(min(UInt64(zeros.count), end - at))
-                writes.append((UnsafeRawBufferPointer(rebasing: zeros[0..<n]), at))
-                at += UInt64(n)
-            }
-            guard generate && run.M > 0 else { return try store(writes, for: blocks, locked: locked) }
-            try buffers.withBuffer(byteCount: run.blockCount * run.M) { (metadata) throws(VolumeError) in
-                if keepsMetadata { try io { () throws(SystemError) in try store.read(into: metadata, at: run.firstMetadata) } }
-                for i in 0..<run.blockCount {
-                    generateTuple(UnsafeMutableRawBufferPointer(rebasing: metadata[(i * run.M)..<((i + 1) * run.M)]),
-                                  lba: blocks.lowerBound + UInt64(i))
-                }
-                writes.append((UnsafeRawBufferPointer(metadata), run.firstMetadata))
-                try store(writes, for: blocks, locked: locked)
-            }
-        case .interleaved:
-            try buffers.withBuffer(byteCount: run.byteCount) { (buffer) throws(VolumeError) in
-                if keepsMetadata { try io { () throws(SystemError) in try run.load(buffer, from: store) } }
-                for i in 0..<run.blockCount {
-                    run.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0)
-                    if generate { generateTuple(run.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i)) }
-                }
-                try store([(UnsafeRawBufferPointer(buffer), run.firstData)], for: blocks, locked: locked)
-            }
+        var at = whole.lowerBound * L
+        let end = (whole.upperBound + 1) * L
+        while at < end {
+            let n = Int(min(UInt64(chunk), end - at))
+            at += UInt64(try writeData(at: at, UnsafeRawBufferPointer(rebasing: zeros[0..<n])))
         }
     }
 
@@ -262,18 +217,25 @@ extension Volume {
         }
         let plans = writes.map { UnsafeMutableRawBufferPointer.allocate(byteCount: max($0.run.byteCountWithGuards, 8), alignment: 4096) }
         defer { plans.forEach { $0.deallocate() } }
+        let log = generate ? intentLog : nil
         try withWriteLocks(on: writes.map { $0.blocks.lowerBound }) { (locked) throws(VolumeError) in
+            // As `writeData` does, step by step, but every block is checked before any changes.
             for (write, buffer) in zip(writes, plans) where !write.isDataOnly {
                 try io { () throws(SystemError) in
                     try write.run.loadForWrite(buffer, from: store, head: write.headPartial, tail: write.tailPartial,
-                                               generate: write.generate)
+                                               generate: write.generate, oldMetadata: log != nil)
                 }
             }
+            let intents = try log.map { (log) throws(VolumeError) in
+                try zip(writes, plans).map { (write, buffer) throws(VolumeError) in try recordOld(write, buffer, log) }
+            }
             if generate { for (write, buffer) in zip(writes, plans) { try checkPartialBlocks(write, buffer) } }
-            for (write, buffer) in zip(writes, plans) {
+            for (i, (write, buffer)) in zip(writes, plans).enumerated() {
                 if !write.isDataOnly { write.merge(into: buffer) }
                 if write.generate { generateTuples(write, buffer) }
-                try store(write.imageWrites(buffer), for: write.blocks, locked: locked)
+                var intent = intents?[i]
+                if intent != nil { recordNew(write, buffer, into: &intent!) }
+                try store(write.imageWrites(buffer), for: write.blocks, locked: locked, intent: intent)
             }
         }
     }

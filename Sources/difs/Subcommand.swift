@@ -2,6 +2,9 @@
 // K/M/G suffixes, opening an image with its geometry, and the one-line refusal with exit 2.
 import DifsCore
 import DifsFuse
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A subcommand's command line split into flags with values, switches, `-o` groups and operands.
 struct SubcommandArguments {
@@ -84,6 +87,26 @@ struct OpenedImage {
     }
 }
 
+/// The intent log of a writable image: `IMAGE.difs-intent` beside it (see `IntentLog`), made when
+/// missing. The mount keeps it while mounted and removes it at a clean unmount; one left behind
+/// holds the writes a killed daemon had in flight, replayed by the next mount or `difs check`.
+enum IntentSidecar {
+    static func path(forImage imagePath: String) -> String { imagePath + ".difs-intent" }
+
+    /// Whether a sidecar is there (a mount is running, or a daemon died).
+    static func exists(forImage imagePath: String) -> Bool {
+        var st = stat()
+        return lstat(path(forImage: imagePath), &st) == 0
+    }
+
+    static func open(forImage imagePath: String, geometry: Geometry) throws(ConfigError) -> IntentLog {
+        let file = try ImageFile.openSidecar(path: path(forImage: imagePath))
+        return IntentLog(file: file, geometry: geometry, maxRequestBytes: 1 << 20)
+    }
+
+    static func remove(forImage imagePath: String) { unlink(path(forImage: imagePath)) }
+}
+
 /// How every subcommand answers a refusal: one line `difs <command>: <subject>: <reason>` (the
 /// `ConfigError` description with the subcommand named) and exit status 2.
 func refuse(_ command: String, _ error: ConfigError) -> Int32 {
@@ -93,15 +116,6 @@ func refuse(_ command: String, _ error: ConfigError) -> Int32 {
 
 /// A failed image read or write after the arguments were accepted: one line, exit status 2.
 func ioFailure(_ command: String, _ path: String, _ error: VolumeError) -> Int32 {
-    let reason: String
-    switch error {
-    case .io(let systemError): reason = systemError.description
-    case .protection(let failure, _): reason = failure.description
-    case .noSpace: reason = "past the end of the image"
-    case .readOnly: reason = "image is read-only"
-    case .sizeChange: reason = "size change refused"
-    case .unsupported: reason = "operation not supported"
-    }
-    printError("difs \(command): \(path): \(reason)")
+    printError("difs \(command): \(path): \(error)")
     return 2
 }

@@ -44,6 +44,7 @@ enum Check {
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
             options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            noticeIgnoredProperties(options, command: "check")
             json = args.switches.contains("--json")
             maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
             repair = args.switches.contains("--repair")
@@ -101,21 +102,28 @@ enum Check {
         let f = report.geometry.format, p = report.policy
         var out = "{\n"
         out += "  \"image\": \(jsonString(image)),\n"
-        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"},\n"
-        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"},\n"
+        // As in the text: `sts`, `stag`, `stagmask` and `stag-errors` only for a format with a storage tag.
+        let t = f.tupleFormat, stag = report.hasStorageTag
+        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\""
+            + (stag ? ", \"sts\": \(f.storageTagSize)" : "") + "},\n"
+        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\""
+            + (stag ? ", \"stag\": \"\(hex(p.storageTag & t.storageTagMask, digits: t.storageTagDigits))\", \"stagmask\": \"\(hex(p.storageTagMask & t.storageTagMask, digits: t.storageTagDigits))\"" : "")
+            + "},\n"
         out += "  \"blocks\": \(report.geometry.blockCount)"
         if f.isProtected {
-            let counts: [(String, UInt64)] = [
+            var counts: [(String, UInt64)] = [
                 ("ok", report.ok), ("unwritten", report.unwritten), ("escaped", report.escaped),
                 ("guard-errors", report.guardErrors), ("apptag-errors", report.appTagErrors),
-                ("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads),
             ]
+            if stag { counts.append(("stag-errors", report.storageTagErrors)) }
+            counts += [("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads)]
             for (key, value) in counts { out += ",\n  \"\(key)\": \(value)" }
             out += ",\n  \"failures\": ["
             for (i, failure) in report.failures.prefix(listed).enumerated() {
                 out += i == 0 ? "\n" : ",\n"
                 out += "    {\"lba\": \(failure.lba), \"kind\": \"\(failure.kind.rawValue)\", \"stored\": \"\(hex(failure.stored, digits: failure.fieldDigits))\", \"expected\": \"\(hex(failure.expected, digits: failure.fieldDigits))\""
                 if failure.kind == .appTag { out += ", \"mask\": \"\(hex(UInt64(failure.appMask), digits: 4))\"" }
+                if failure.kind == .storageTag { out += ", \"mask\": \"\(hex(failure.mask, digits: failure.fieldDigits))\"" }
                 out += "}"
             }
             out += listed > 0 ? "\n  ]" : "]"

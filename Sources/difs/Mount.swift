@@ -35,6 +35,11 @@ enum Mount {
                 i += 1
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
                 line.optionGroups.append(arguments[i])
+            case "-device":
+                // A QEMU `-device nvme-ns,...` pasted whole is an option list too.
+                i += 1
+                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
+                line.optionGroups.append(try deviceOptions(arguments[i]))
             default:
                 if arg.hasPrefix("-o") {
                     line.optionGroups.append(String(arg.dropFirst(2)))
@@ -88,6 +93,7 @@ enum Mount {
             printError(usage)
             return 2
         }
+        noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
             printError("difs: \(imagePath): image file is not writable; mounting read-only")
@@ -184,13 +190,25 @@ enum Mount {
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
               difs check IMAGE [-o ...] [--json] [--max-errors N]
-              difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+              difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)
         for entry in Options.help {
             print("  \(padded(entry.key, 20))\(padded(entry.values, 48))default: \(entry.defaultValue)")
         }
+        print("""
+
+            QEMU nvme-ns properties that do not change the image format are accepted and ignored
+            (one notice names them), so an option list can be pasted from a QEMU command line, with
+            its nvme-ns, prefix or as -device nvme-ns,...:
+            """)
+        var line = " "
+        for name in qemuPropertiesIgnored.sorted() {
+            if line.count + name.count + 1 > 100 { print(line); line = " " }
+            line += " " + name
+        }
+        print(line)
         print("\nOther -o options go to libfuse, which rejects what it does not know:")
         FuseSession.printLibfuseHelp()
     }

@@ -28,6 +28,12 @@ struct SubcommandArguments {
                 optionGroups.append(arguments[i]); i += 1
                 continue
             }
+            // `-device nvme-ns,...` pasted from a QEMU command line is an option list too.
+            if arg == "-device" {
+                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
+                optionGroups.append(try deviceOptions(arguments[i])); i += 1
+                continue
+            }
             if arg.hasPrefix("-o") && !arg.hasPrefix("--") { optionGroups.append(String(arg.dropFirst(2))); continue }
             var name = arg, inline: String?
             if let eq = arg.firstIndex(of: "=") {
@@ -52,6 +58,14 @@ struct SubcommandArguments {
         guard operands.count == 1 else { throw ConfigError(operands[1], "unexpected argument (IMAGE is already given)") }
         return first
     }
+}
+
+/// The value of a pasted QEMU `-device nvme-ns,...` as an option list; any other device is refused.
+func deviceOptions(_ value: String) throws(ConfigError) -> String {
+    guard value == "nvme-ns" || value.hasPrefix("nvme-ns,") else {
+        throw ConfigError("-device \(value)", "only a QEMU nvme-ns device describes an image (-device nvme-ns,...)")
+    }
+    return value
 }
 
 /// A count or size: decimal or 0x hex, optionally with a binary suffix K, M, G or T (×1024ⁿ).
@@ -85,6 +99,15 @@ struct OpenedImage {
             printError("difs\(command.map { " " + $0 } ?? ""): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
+}
+
+/// The one notice line naming the QEMU nvme-ns properties that were accepted and ignored (they do
+/// not change the image format), on stderr: `difs: ignoring QEMU nvme-ns properties that do not
+/// change the image format: drive, nsid`. `command` names the subcommand (nil: the mount).
+func noticeIgnoredProperties(_ options: Options, command: String?) {
+    guard !options.ignoredQEMUProperties.isEmpty else { return }
+    printError("difs\(command.map { " " + $0 } ?? ""): ignoring QEMU nvme-ns properties that do not change the image format: "
+               + options.ignoredQEMUProperties.joined(separator: ", "))
 }
 
 /// The intent log of a writable image: `IMAGE.difs-intent` beside it (see `IntentLog`), made when

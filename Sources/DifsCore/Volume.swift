@@ -10,8 +10,10 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSpace
     /// A write to a read-only volume (EROFS).
     case readOnly
-    /// A size change of a fixed-size file (EINVAL).
+    /// A size change of a fixed-size file (EINVAL), fallocate past the end without KEEP_SIZE included.
     case sizeChange
+    /// An fallocate mode the file has no meaning for (EOPNOTSUPP).
+    case unsupported
     /// The image file failed (its errno).
     case io(SystemError)
 
@@ -23,6 +25,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSpace: return "past the end of the image"
         case .readOnly: return "image is read-only"
         case .sizeChange: return "size change refused"
+        case .unsupported: return "operation not supported"
         }
     }
 }

@@ -10,7 +10,7 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
   selftest                      check the CRC reference values of DESIGN section 1 and a few
                                 generate/verify round trips in memory; exit 1 on any mismatch
   create IMAGE FORMAT [--blocks N] [--fill zero|pattern|random] [--seed S] [--unwritten]
-         [--escape LBA[,LBA...]] [--trailing-bytes N]
+         [--escape LBA[,LBA...]] [--only LBA[,A-B...]] [--trailing-bytes N]
          [--expect-data FILE] [--expect-metadata FILE]
                                 write a new image of N blocks (64) with valid PI (apptag and reftag
                                 from FORMAT); --expect-* write exactly the bytes the mounted `data`
@@ -28,7 +28,8 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
   tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K
 
 FORMAT flags mirror difs's option names:
-  --logical-block-size 512 --ms M --pi 0..3 --pif 0|2 --pil 0|1 --layout separate|interleaved
+  --logical-block-size 512 --ms M --pi 0..3 --pif 0|2 --pil 0|1 --layout separate|interleaved|split
+  --mdfile PATH (split: the metadata file, default IMAGE.protection; block n's metadata at n*ms)
   --apptag A --appmask M --reftag R --prchk guard+app+ref|none|all --holes deallocated|check
 (--ms defaults to the tuple size, 8 for pif 0 and 16 for pif 2; --reftag is the type 2 base or
 the type 3 value; verify checks by default everything the type has, like prchk=all). Or pass the
@@ -146,8 +147,8 @@ class Format:
             raise UsageError(f"pif={pif}: this generator knows pif 0 and 2")
         if pil not in (0, 1):
             raise UsageError(f"pil={pil}: must be 0 or 1")
-        if layout not in ("separate", "interleaved"):
-            raise UsageError(f"layout={layout}: must be separate or interleaved")
+        if layout not in ("separate", "interleaved", "split"):
+            raise UsageError(f"layout={layout}: must be separate, interleaved or split")
         self.tuple_size = 8 if pif == 0 else 16
         if ms is None:
             ms = self.tuple_size
@@ -156,6 +157,7 @@ class Format:
         if holes not in ("deallocated", "check"):
             raise UsageError(f"holes={holes}: must be deallocated or check")
         self.lbasz, self.ms, self.pi, self.pif, self.pil, self.layout = lbasz, ms, pi, pif, pil, layout
+        self.mdfile = None
         self.apptag, self.appmask, self.reftag, self.holes = apptag, appmask, reftag, holes
         self.reftag_bits = 32 if pif == 0 else 48
         self.guard_size = 2 if pif == 0 else 8
@@ -173,8 +175,11 @@ class Format:
         return lba * (self.lbasz + self.ms) if self.layout == "interleaved" else lba * self.lbasz
 
     def metadata_byte_offset(self, lba, nlb):
+        """Byte of block lba's metadata in the file holding it (split: the metadata file)."""
         if self.layout == "interleaved":
             return lba * (self.lbasz + self.ms) + self.lbasz
+        if self.layout == "split":
+            return lba * self.ms
         return nlb * self.lbasz + lba * self.ms
 
     def expected_reftag(self, lba):
@@ -276,13 +281,27 @@ def read_exact(fd, length, byte_offset):
     return buf
 
 
-def open_image(path, fmt, writable=False):
-    fd = os.open(path, os.O_RDWR if writable else os.O_RDONLY)
-    size = os.fstat(fd).st_size
-    nlb = fmt.block_count(size)
-    if nlb == 0:
-        raise SystemExit(f"gen.py: {path}: smaller than one block")
-    return fd, nlb
+class Image:
+    """The open file(s) of an image: data_fd holds the data, md_fd the metadata (the same file
+    except in the split layout, where the metadata is a second file, IMAGE.protection by default)."""
+
+    def __init__(self, path, fmt, writable=False):
+        flags = os.O_RDWR if writable else os.O_RDONLY
+        self.data_fd = os.open(path, flags)
+        size = os.fstat(self.data_fd).st_size
+        if fmt.layout == "split":
+            self.md_fd = os.open(fmt.mdfile or path + ".protection", flags)
+            self.nlb = size // fmt.lbasz
+        else:
+            self.md_fd = self.data_fd
+            self.nlb = fmt.block_count(size)
+        if self.nlb == 0:
+            raise SystemExit(f"gen.py: {path}: smaller than one block")
+
+    def close(self):
+        if self.md_fd != self.data_fd:
+            os.close(self.md_fd)
+        os.close(self.data_fd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,8 +362,14 @@ def cmd_create(args, fmt):
     nlb = args.blocks
     size = nlb * (fmt.lbasz + fmt.ms)
     escape = set(args.escape)
-    with open(args.image, "wb") as f:
-        f.truncate(size + args.trailing_bytes)
+    if fmt.layout == "split":
+        with open(args.image, "wb") as f:
+            f.truncate(nlb * fmt.lbasz + args.trailing_bytes)
+        with open(fmt.mdfile or args.image + ".protection", "wb") as f:
+            f.truncate(nlb * fmt.ms)
+    else:
+        with open(args.image, "wb") as f:
+            f.truncate(size + args.trailing_bytes)
     expect_data = open(args.expect_data, "wb") if args.expect_data else None
     expect_md = open(args.expect_metadata, "wb") if args.expect_metadata else None
     try:
@@ -356,25 +381,31 @@ def cmd_create(args, fmt):
                 expect_md.truncate(nlb * fmt.ms)
             return 0
         rng = random.Random(args.seed)
-        fd = os.open(args.image, os.O_WRONLY)
+        img = Image(args.image, fmt, writable=True)
+        only = args.only
         try:
-            for lba in range(nlb):
+            for lba in (range(nlb) if only is None else sorted(set(only))):
+                if lba >= nlb:
+                    raise UsageError(f"--only {lba}: the image has {nlb} blocks")
                 data = block_data(args.fill, lba, fmt.lbasz, rng)
                 md = fmt.extra_metadata(lba)
                 if lba in escape and fmt.pi:
                     md = fmt.generate(lba, data, md, apptag=0xFFFF, reftag=fmt.reftag_mask)
                 else:
                     md = fmt.generate(lba, data, md)
-                os.pwrite(fd, data, fmt.data_byte_offset(lba, nlb))
-                os.pwrite(fd, md, fmt.metadata_byte_offset(lba, nlb))
+                os.pwrite(img.data_fd, data, fmt.data_byte_offset(lba, nlb))
+                os.pwrite(img.md_fd, md, fmt.metadata_byte_offset(lba, nlb))
+                if only is not None:
+                    continue
                 if expect_data:
                     expect_data.write(data)
                 if expect_md:
                     expect_md.write(md)
             if args.trailing_bytes:
-                os.pwrite(fd, b"\xee" * args.trailing_bytes, size)
+                os.pwrite(img.data_fd, b"\xee" * args.trailing_bytes,
+                          nlb * fmt.lbasz if fmt.layout == "split" else size)
         finally:
-            os.close(fd)
+            img.close()
     finally:
         for f in (expect_data, expect_md):
             if f:
@@ -387,12 +418,15 @@ def parse_int(text):
 
 
 def cmd_corrupt(args, fmt):
-    fd, nlb = open_image(args.image, fmt, writable=True)
+    img = Image(args.image, fmt, writable=True)
+    nlb = img.nlb
     try:
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
         md_at = fmt.metadata_byte_offset(args.lba, nlb)
+        fd = img.md_fd
         if args.field == "data":
+            fd = img.data_fd
             at, length = fmt.data_byte_offset(args.lba, nlb) + args.byte_offset, 1
         elif args.field == "prefix":
             extra = [j for j in range(fmt.ms)
@@ -420,12 +454,13 @@ def cmd_corrupt(args, fmt):
         os.fsync(fd)
         print(f"lba {args.lba} {args.field}: 0x{old.hex()} -> 0x{new.hex()}")
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 
 def cmd_verify(args, fmt):
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "reftag": 0}
     bad = 0
     expect_data = open(args.expect_data, "rb") if args.expect_data else None
@@ -434,13 +469,13 @@ def cmd_verify(args, fmt):
         for lba in range(nlb):
             data_at = fmt.data_byte_offset(lba, nlb)
             md_at = fmt.metadata_byte_offset(lba, nlb)
-            unwritten = data_in_hole(fd, data_at, fmt.lbasz)
-            data = read_exact(fd, fmt.lbasz, data_at)
-            md = read_exact(fd, fmt.ms, md_at)
+            unwritten = data_in_hole(img.data_fd, data_at, fmt.lbasz)
+            data = read_exact(img.data_fd, fmt.lbasz, data_at)
+            md = read_exact(img.md_fd, fmt.ms, md_at)
             # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
             # wholly in a hole is unwritten too — allocated only because a neighbour was written.
             if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
-                    and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
+                    and data_in_hole(img.md_fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
                 unwritten = True
             verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
             counts[verdict] += 1
@@ -458,7 +493,7 @@ def cmd_verify(args, fmt):
                 bad += 1
                 print(f"{name}: longer than the image")
     finally:
-        os.close(fd)
+        img.close()
         for f in (expect_data, expect_md):
             if f:
                 f.close()
@@ -475,18 +510,19 @@ def cmd_verify(args, fmt):
 
 
 def cmd_tuple(args, fmt):
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     try:
         if not fmt.pi:
             raise UsageError("pi=0 has no tuple")
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
-        md = read_exact(fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
+        md = read_exact(img.md_fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
         guard, apptag, reftag = fmt.unpack_tuple(md)
         gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
         print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x} reftag=0x{reftag:0{rw}x}")
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 
@@ -495,7 +531,7 @@ def cmd_tuple(args, fmt):
 
 FORMAT_KEYS = {"logical_block_size": "logical_block_size", "ms": "ms", "pi": "pi", "pif": "pif",
                "pil": "pil", "layout": "layout", "apptag": "apptag", "appmask": "appmask",
-               "reftag": "reftag", "prchk": "prchk", "holes": "holes"}
+               "reftag": "reftag", "prchk": "prchk", "holes": "holes", "mdfile": "mdfile"}
 IGNORED_KEYS = {"errors", "pract", "ro"}
 
 
@@ -525,7 +561,7 @@ def build_format(args):
     flags = {"logical_block_size": args.logical_block_size, "ms": args.ms, "pi": args.pi,
              "pif": args.pif, "pil": args.pil, "layout": args.layout,
              "apptag": args.apptag, "appmask": args.appmask, "reftag": args.reftag,
-             "prchk": args.prchk, "holes": args.holes}
+             "prchk": args.prchk, "holes": args.holes, "mdfile": args.mdfile}
     for key, value in flags.items():
         if value is not None:
             opts[key] = value
@@ -536,11 +572,13 @@ def build_format(args):
 
     pi = num("pi", 1)
     prchk = opts.get("prchk")
-    return Format(num("logical_block_size", 512), num("ms", None), pi, num("pif", 0),
+    fmt = Format(num("logical_block_size", 512), num("ms", None), pi, num("pif", 0),
                   num("pil", 0), opts.get("layout", "separate"), apptag=num("apptag", 0),
                   appmask=num("appmask", 0xFFFF), reftag=num("reftag", 0),
                   prchk=None if prchk is None else parse_prchk(prchk, pi),
                   holes=opts.get("holes", "deallocated"))
+    fmt.mdfile = opts.get("mdfile")
+    return fmt
 
 
 def add_format_flags(p):
@@ -552,7 +590,9 @@ def add_format_flags(p):
     g.add_argument("--pi", type=parse_int, help="protection type 0..3 (1)")
     g.add_argument("--pif", type=parse_int, help="0: 16-bit guard, 2: 64-bit guard (0)")
     g.add_argument("--pil", type=parse_int, help="0: tuple last in metadata, 1: first (0)")
-    g.add_argument("--layout", choices=["separate", "interleaved"], help="(separate)")
+    g.add_argument("--layout", choices=["separate", "interleaved", "split"],
+                   help="(separate); split: metadata in a second file, --mdfile")
+    g.add_argument("--mdfile", help="split layout: the metadata file (IMAGE.protection)")
     g = p.add_argument_group("policy (the tags create writes and verify expects, as in difs)")
     g.add_argument("--apptag", type=parse_int, help="application tag (0)")
     g.add_argument("--appmask", type=parse_int, help="verify: bits of the apptag checked (0xffff)")
@@ -563,7 +603,15 @@ def add_format_flags(p):
 
 
 def parse_lba_list(text):
-    return [int(x, 0) for x in text.split(",") if x]
+    """LBA[,LBA...], each also a range A-B (both ends included)."""
+    lbas = []
+    for part in text.split(","):
+        if "-" in part:
+            first, last = part.split("-", 1)
+            lbas.extend(range(int(first, 0), int(last, 0) + 1))
+        elif part:
+            lbas.append(int(part, 0))
+    return lbas
 
 
 def main(argv):
@@ -582,6 +630,8 @@ def main(argv):
     p.add_argument("--unwritten", action="store_true", help="sparse image, every block a hole")
     p.add_argument("--escape", type=parse_lba_list, default=[], metavar="LBA[,LBA...]",
                    help="give these blocks an escape tuple (apptag 0xffff, reftag all ones)")
+    p.add_argument("--only", type=parse_lba_list, default=None, metavar="LBA[,LBA...]",
+                   help="write only these blocks, leaving the others holes (no --expect-*)")
     p.add_argument("--trailing-bytes", type=parse_int, default=0,
                    help="append this many bytes that make no whole block")
     p.add_argument("--expect-data", metavar="FILE", help="write what the mounted data shows")

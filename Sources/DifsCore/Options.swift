@@ -8,6 +8,11 @@ public struct Options: Sendable, Equatable {
     public var readOnly = false
     /// Options difs does not know, in order, for libfuse to accept or reject.
     public var passThrough: [String] = []
+    /// `mdfile=PATH`: the metadata file of `layout=split` (nil: `IMAGE.protection`).
+    public var metadataFile: String?
+    /// `format=auto`: the format keys come from `difs identify` (the caller runs it and parses
+    /// again with its answer in front of these options).
+    public var autoFormat = false
 
     public init() {}
 
@@ -18,7 +23,9 @@ public struct Options: Sendable, Equatable {
         ("pi", "0|1|2|3 (protection type; 0 = no checks)", "1"),
         ("pif", "0 (16-bit CRC guard) | 2 (64-bit CRC guard)", "0"),
         ("pil", "0 (tuple in the last bytes) | 1 (first bytes)", "0"),
-        ("layout", "separate|interleaved", "separate"),
+        ("layout", "separate|interleaved|split (metadata in a second file)", "separate"),
+        ("mdfile", "layout=split: the metadata file", "IMAGE.protection"),
+        ("format", "auto: identify the format from the image's written blocks", "off"),
         ("prchk", "guard, app, ref joined by +, or none, or all", "guard+ref (pi=1,2), guard (pi=3)"),
         ("pract", "1|0 (generate PI on write)", "1"),
         ("apptag", "0..0xffff", "0"),
@@ -74,9 +81,16 @@ public struct Options: Sendable, Equatable {
                     options.format.placement = v == "0" ? .last : .first
                 case "layout":
                     guard let layout = Layout(rawValue: try required()) else {
-                        throw ConfigError(subject, "expected separate or interleaved")
+                        throw ConfigError(subject, "expected separate, interleaved or split")
                     }
                     options.format.layout = layout
+                case "mdfile":
+                    options.metadataFile = try required()
+                case "format":
+                    guard try required() == "auto" else {
+                        throw ConfigError(subject, "expected auto (or give the format keys themselves)")
+                    }
+                    options.autoFormat = true
                 case "prchk":
                     let v = try required()
                     prchk = (v, nil, false)
@@ -135,6 +149,12 @@ public struct Options: Sendable, Equatable {
 
         options.format.protectionType = type
         try options.format.validate()
+        if let path = options.metadataFile, options.format.layout != .split, !options.autoFormat {
+            throw ConfigError("-o mdfile=\(path)", "only with layout=split (the metadata in a second file)")
+        }
+        if options.format.layout == .split && options.format.metadataSize == 0 {
+            throw ConfigError("-o layout=split", "needs metadata (ms > 0) for its second file")
+        }
         if let prchk {
             if prchk.all {
                 options.policy.checks = .all(for: type)
@@ -157,6 +177,16 @@ public struct Options: Sendable, Equatable {
         }
         return options
     }
+}
+
+extension Options {
+    /// The metadata file of a split image: `mdfile=`, or `IMAGE.protection` (the name the Linux
+    /// target's fileio backend gives its sidecar).
+    public func metadataFilePath(image: String) -> String {
+        metadataFile ?? Options.defaultMetadataFilePath(image: image)
+    }
+
+    public static func defaultMetadataFilePath(image: String) -> String { image + ".protection" }
 }
 
 /// A number in decimal or 0x hex, at most `max`.

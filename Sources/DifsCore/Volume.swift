@@ -130,7 +130,7 @@ public final class Volume: Sendable {
         let span = Span(geometry: geometry, blocks: blocks)
 
         // A data-only write in the separate layout needs no merge: the bytes go straight to the file.
-        if !generate && geometry.format.layout == .separate {
+        if !generate && !geometry.format.layout.isInterleaved {
             try withWriteLocks(blocks) { (locked) throws(VolumeError) in
                 let written = [byteOffset..<(byteOffset + UInt64(count))]
                 try repairNeighbours(of: written, excluding: blocks, locked: locked)
@@ -219,7 +219,7 @@ public final class Volume: Sendable {
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
             let n = Int(end - byteOffset)
             switch geometry.format.layout {
-            case .separate:
+            case .separate, .split:
                 try buffers.withBuffer(byteCount: n) { (buffer) throws(VolumeError) in
                     try io { () throws(SystemError) in try store.read(into: buffer, at: geometry.dataSize + byteOffset) }
                     deliver(UnsafeRawBufferPointer(buffer))
@@ -253,7 +253,7 @@ public final class Volume: Sendable {
             while cursor < end {
                 let lba = cursor / M
                 let within = cursor - lba * M
-                let runEnd = geometry.format.layout == .separate ? end : min(end, (lba + 1) * M)
+                let runEnd = !geometry.format.layout.isInterleaved ? end : min(end, (lba + 1) * M)
                 let image = geometry.metadataByteOffset(lba: lba) + within
                 pieces.append((image..<(image + runEnd - cursor), Int(cursor - byteOffset)..<Int(runEnd - byteOffset)))
                 cursor = runEnd

@@ -24,9 +24,9 @@ enum Check {
             if repair && !args.switches.contains("--yes") {
                 throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
             }
-            opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
-            if repair && !opened.file.lockExclusively() {
+            opened = try OpenedImage(path: path, options: options, readOnly: !repair, command: "check")
+            if repair && opened.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
+            if repair && !opened.lockExclusively() {
                 throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
             }
         } catch {
@@ -34,7 +34,7 @@ enum Check {
         }
 
         let geometry = opened.geometry
-        let volume = Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair)
+        let volume = Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: !repair)
         var report = StatusReport(geometry: geometry, policy: options.policy)
         var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: geometry) : nil
         do throws(VolumeError) {

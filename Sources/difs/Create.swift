@@ -48,6 +48,7 @@ enum Create {
     static func parse(_ args: SubcommandArguments) throws(ConfigError) -> Request {
         let path = try args.image()
         let options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+        if options.autoFormat { throw ConfigError("-o format=auto", "create needs the format itself (there is no image to identify yet)") }
         let format = options.format
         let extended = UInt64(format.extendedBlockSize)
         let blockCount: UInt64
@@ -85,14 +86,23 @@ enum Create {
     static func create(_ request: Request) -> Int32 {
         let format = request.options.format
         let imageSize = request.blockCount * UInt64(format.extendedBlockSize)
-        let image: ImageFile
+        let image: any BlockStore
         let geometry: Geometry
         do throws(ConfigError) {
-            try ImageFile.createSparse(path: request.path, size: imageSize, replacing: request.force)
-            image = try ImageFile(path: request.path, readOnly: false)
+            if format.layout == .split {
+                // The data file and its metadata file, both sparse, both created before either is written.
+                let sidecar = request.options.metadataFilePath(image: request.path)
+                try ImageFile.createSparse(path: request.path, size: request.blockCount * UInt64(format.logicalBlockSize),
+                                           replacing: request.force)
+                try ImageFile.createSparse(path: sidecar, size: request.blockCount * UInt64(format.metadataSize),
+                                           replacing: request.force)
+            } else {
+                try ImageFile.createSparse(path: request.path, size: imageSize, replacing: request.force)
+            }
+            let opened = try OpenedImage(path: request.path, options: request.options, readOnly: false, command: "create")
             // Held while writing, so a mount started meanwhile is refused.
-            guard image.lockExclusively() else { throw ConfigError(request.path, "in use: a difs mount holds it") }
-            geometry = try Geometry(format: format, imageSize: image.size)
+            guard opened.lockExclusively() else { throw ConfigError(request.path, "in use: a difs mount holds it") }
+            (image, geometry) = (opened.store, opened.geometry)
         } catch {
             return refuse("create", error)
         }
@@ -104,7 +114,8 @@ enum Create {
             return ioFailure("create", request.path, error)
         }
         let report = StatusReport(geometry: geometry, policy: request.options.policy)
-        print("created \(request.path): \(geometry.blockCount) blocks, \(imageSize) bytes, "
+        let files = format.layout == .split ? " + \(request.options.metadataFilePath(image: request.path))" : ""
+        print("created \(request.path)\(files): \(geometry.blockCount) blocks, \(imageSize) bytes, "
               + (request.fill.map { "fill \($0.rawValue)" } ?? "unwritten"))
         print(report.formatLine)
         return 0

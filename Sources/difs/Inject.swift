@@ -40,12 +40,12 @@ enum Inject {
         }
 
         do throws(ConfigError) {
-            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "inject")
-            let image = opened.file, geometry = opened.geometry
-            guard !image.isReadOnly else { throw ConfigError(path, "not writable") }
+            let opened = try OpenedImage(path: path, options: options, readOnly: false, command: "inject")
+            let image = opened.store, geometry = opened.geometry
+            guard !opened.isReadOnly else { throw ConfigError(path, "not writable") }
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
-            // cannot start halfway through either.
-            guard image.lockExclusively() else { throw ConfigError(path, "in use: a difs mount holds it; unmount it first") }
+            // cannot start halfway through either. Split images: both files.
+            guard opened.lockExclusively() else { throw ConfigError(path, "in use: a difs mount holds it; unmount it first") }
             guard lba < geometry.blockCount else {
                 throw ConfigError("--lba \(lba)", "past the last block (the image has \(geometry.blockCount) blocks)")
             }
@@ -67,7 +67,7 @@ enum Inject {
             guard !unwritten else {
                 throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
             }
-            return apply(target, change: change, to: image, describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
+            return apply(target, change: change, to: image, path: path, at: opened.location(ofImageByte: target.imageByte), describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
         } catch {
             return refuse("inject", error)
         }
@@ -95,7 +95,7 @@ enum Inject {
 
     /// Reads the field, flips the bit (bit 0 = least significant bit of its last byte; default 0)
     /// or sets the value, writes it back, flushes, and prints `lba 17 guard: 0x1a2b -> 0x1a2a`.
-    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: ImageFile, describing name: String) -> Int32 {
+    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: any BlockStore, path: String, at location: String, describing name: String) -> Int32 {
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: target.length, alignment: 8)
         defer { bytes.deallocate() }
         do throws(SystemError) {
@@ -106,11 +106,11 @@ enum Inject {
             try image.write(UnsafeRawBufferPointer(bytes), at: target.imageByte)
             try image.synchronize()
             let digits = target.length * 2
-            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (image byte \(target.imageByte))"
+            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (\(location))"
                   + (old == new ? " unchanged" : ""))
             return 0
         } catch {
-            printError("difs inject: \(image.path): \(error.description)")
+            printError("difs inject: \(path): \(error.description)")
             return 2
         }
     }

@@ -74,13 +74,11 @@ enum Mount {
 
     static func mount(_ line: CommandLine, _ options: Options) -> Int32 {
         let imagePath = line.image!, mountpoint = line.mountpoint!
-        let image: ImageFile
-        let geometry: Geometry
+        let opened: OpenedImage
         do throws(ConfigError) {
-            let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
-            (image, geometry) = (opened.file, opened.geometry)
+            opened = try OpenedImage(path: imagePath, options: options, readOnly: options.readOnly, command: nil)
             try checkMountpoint(mountpoint)
-            guard image.lockExclusively() else {
+            guard opened.lockExclusively() else {
                 throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
             }
         } catch {
@@ -89,11 +87,12 @@ enum Mount {
             return 2
         }
         var fuseOptions = options.passThrough
-        if image.isReadOnly && !options.readOnly {
+        let image = opened.file, geometry = opened.geometry
+        if opened.isReadOnly && !options.readOnly {
             printError("difs: \(imagePath): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
-        let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
+        let volume = Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: opened.isReadOnly,
                             onFailure: { printError("difs: \($0.logLine)") })
         let fileSystem = DifsFileSystem(volume: volume, image: image)
         return FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,

@@ -66,22 +66,64 @@ func parseCount(_ text: String, flag: String, max: UInt64 = UInt64.max) throws(C
     return number << shift
 }
 
-/// An image opened for a subcommand, with the geometry its options give it.
+/// An image opened for a subcommand or the mount, with the geometry its options give it: one file,
+/// or for `layout=split` the data file and its metadata file behind one `SplitStore`.
 struct OpenedImage {
+    /// The image file (split: the data file; its permissions and times are the mounted files').
     let file: ImageFile
+    /// `layout=split`: the metadata file.
+    let sidecar: ImageFile?
+    /// What the volume reads and writes: the file, or the split pair as one address space.
+    let store: any BlockStore
     let geometry: Geometry
 
     /// Opens `path` (read-only when asked) and applies the format; warns about trailing bytes that
-    /// make no whole block. `command` names the subcommand in messages (nil: the mount).
-    init(path: String, format: Format, readOnly: Bool, command: String?) throws(ConfigError) {
+    /// make no whole block. Split images open both files and validate their sizes first.
+    /// `command` names the subcommand in messages (nil: the mount).
+    init(path: String, options: Options, readOnly: Bool, command: String?) throws(ConfigError) {
+        let format = options.format
         file = try ImageFile(path: path, readOnly: readOnly)
-        do { geometry = try Geometry(format: format, imageSize: file.size) } catch {
+        if format.layout == .split {
+            let sidecarPath = options.metadataFilePath(image: path)
+            let metadataFile: ImageFile
+            do { metadataFile = try ImageFile(path: sidecarPath, readOnly: readOnly) } catch {
+                throw ConfigError(error.subject, "metadata file of layout=split: \(error.reason)")
+            }
+            try format.validate()
+            let sizes = try SplitStore.imageSizes(dataFileSize: file.size, metadataFileSize: metadataFile.size, format: format,
+                                                  dataPath: path, metadataPath: sidecarPath)
+            sidecar = metadataFile
+            store = SplitStore(data: file, metadata: metadataFile, dataSize: sizes.data, metadataSize: sizes.metadata)
+        } else {
+            sidecar = nil
+            store = file
+        }
+        do { geometry = try Geometry(format: format, imageSize: store.size) } catch {
             throw ConfigError(path, "\(error.subject) is \(error.reason)")
         }
         if geometry.trailingBytes > 0 {
             printError("difs\(command.map { " " + $0 } ?? ""): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
+
+    /// Either file refuses writing.
+    var isReadOnly: Bool { file.isReadOnly || sidecar?.isReadOnly == true }
+
+    /// Locks every file of the image (a mount holds these locks; inject and repair take them too),
+    /// so a second mount or an inject is refused whichever of the two files it names.
+    func lockExclusively() -> Bool {
+        file.lockExclusively() && (sidecar?.lockExclusively() ?? true)
+    }
+
+    /// Where image byte `byte` lies, for messages: `image byte N`, or for a split image the file
+    /// and its own offset.
+    func location(ofImageByte byte: UInt64) -> String {
+        guard let sidecar, let split = store as? SplitStore else { return "image byte \(byte)" }
+        return byte < split.dataSize ? "\(file.path) byte \(byte)" : "\(sidecar.path) byte \(byte - split.dataSize)"
+    }
+
+    /// Where the -o keys put the image's files, for messages: `img` or `img + img.protection`.
+    var paths: String { sidecar.map { "\(file.path) + \($0.path)" } ?? file.path }
 }
 
 /// How every subcommand answers a refusal: one line `difs <command>: <subject>: <reason>` (the

@@ -97,7 +97,7 @@ struct OptionsTests {
         BadOptionRow(["pif=1"], "difs: -o pif=1: the 32-bit CRC-32C guard format is not supported yet; expected 0 or 2"),
         BadOptionRow(["pif=3"], "difs: -o pif=3: expected 0 (16-bit guard) or 2 (64-bit guard)"),
         BadOptionRow(["pil=2"], "difs: -o pil=2: expected 0 (tuple last) or 1 (tuple first)"),
-        BadOptionRow(["layout=extended"], "difs: -o layout=extended: expected separate or interleaved"),
+        BadOptionRow(["layout=extended"], "difs: -o layout=extended: expected separate, interleaved or split"),
         BadOptionRow(["logical_block_size=1000"], "difs: -o logical_block_size=1000: expected a power of two from 512 to 65536"),
         BadOptionRow(["logical_block_size=128k"], "difs: -o logical_block_size=128k: expected a power of two from 512 to 65536"),
         BadOptionRow(["logical_block_size=256"], "difs: -o logical_block_size=256: expected a power of two from 512 to 65536"),
@@ -195,7 +195,7 @@ struct OptionsTests {
     func helpListsKeys() {
         let keys = Set(Options.help.map(\.key))
         for key in ["logical_block_size", "ms", "pi", "pif", "pil", "layout", "prchk", "pract", "apptag", "appmask",
-                    "reftag", "errors", "holes", "ro"] {
+                    "reftag", "errors", "holes", "ro", "mdfile", "format"] {
             #expect(keys.contains(key), "\(key) missing from help")
         }
     }

@@ -17,7 +17,8 @@ enum Check {
                                                switches: ["--json", "--repair", "--yes", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
+                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "check")
             json = args.switches.contains("--json")
             maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
             repair = args.switches.contains("--repair")

@@ -22,7 +22,8 @@ enum Inject {
                                                switches: ["-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
+                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "inject")
             guard let lbaText = args.values["--lba"] else { throw ConfigError("--lba N", "missing: which block?") }
             lba = try parseCount(lbaText, flag: "--lba")
             guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, reftag or data") }

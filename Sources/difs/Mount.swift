@@ -60,10 +60,10 @@ enum Mount {
             line = try parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            options = try Options.parse(line.optionGroups)
+            let parsed = try Options.parse(line.optionGroups)
             guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
             guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
-            _ = image
+            options = try IdentifyCommand.resolve(parsed, groups: line.optionGroups, image: image, passThroughAllowed: true, command: nil)
         } catch {
             printError(error.description)
             printError(usage)
@@ -161,6 +161,8 @@ enum Mount {
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
               difs check IMAGE [-o ...] [--json] [--max-errors N]
               difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+              difs identify IMAGE [--json]          name the format from a sample of written blocks
+              difs convert SRC DST [-o SRCOPTS] [--to DSTOPTS] [--force] [--replace]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)

@@ -7,11 +7,12 @@ import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-// `create`, `check` and `inject` as a first word are subcommands; an image literally named so is
+// `create`, `check`, `inject`, `identify` and `convert` as a first word are subcommands; an image literally named so is
 // mounted as `./check`.
 switch arguments.first {
 case "create": exit(Create.main(Array(arguments.dropFirst())))
 case "check": exit(Check.main(Array(arguments.dropFirst())))
 case "inject": exit(Inject.main(Array(arguments.dropFirst())))
+case "identify": exit(IdentifyCommand.main(Array(arguments.dropFirst())))
 default: exit(Mount.main(arguments))
 }

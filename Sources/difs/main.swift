@@ -14,5 +14,6 @@ case "create": exit(Create.main(Array(arguments.dropFirst())))
 case "check": exit(Check.main(Array(arguments.dropFirst())))
 case "inject": exit(Inject.main(Array(arguments.dropFirst())))
 case "identify": exit(IdentifyCommand.main(Array(arguments.dropFirst())))
+case "convert": exit(ConvertCommand.main(Array(arguments.dropFirst())))
 default: exit(Mount.main(arguments))
 }

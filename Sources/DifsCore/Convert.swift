@@ -92,7 +92,16 @@ public struct ConvertMapping: Sendable {
         switch verdict {
         case .unwritten: return nil
         case .ok: return (fresh, .regenerated)
-        case .escaped: return (escape, .escaped)
+        case .escaped:
+            // Nothing of an escaped tuple is checked; keep its guard where it can be kept: all ones
+            // (the unwritten tuple difs and QEMU write) stays all ones, the same guard format keeps
+            // the stored guard. The reftag becomes all ones so the block escapes in every type.
+            var kept = escape
+            if let stored {
+                if stored.guardTag == guardMask(source.format.guardFormat) { kept.guardTag = guardMask(target.format.guardFormat) }
+                else if source.format.guardFormat == target.format.guardFormat { kept.guardTag = stored.guardTag }
+            }
+            return (kept, .escaped)
         case .failed(let failure):
             if force { return (escape, .carriedWithoutPI(failure)) }
             var bad = fresh

@@ -142,8 +142,7 @@ public struct ConvertMapping: Sendable {
         var bytes = [UInt8](repeating: 0, count: target.format.metadataSize)
         return bytes.withUnsafeMutableBytes { md in
             tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: md[target.tupleOffset...]), format: target.format.guardFormat)
-            return target.verify(data: data, metadata: UnsafeRawBufferPointer(md),
-                                 lba: lba, unwritten: false, computedGuard: computedGuard)
+            return target.verify(data: data, metadata: UnsafeRawBufferPointer(md), lba: lba, computedGuard: computedGuard)
         }
     }
 
@@ -164,12 +163,12 @@ public struct Converter {
     /// The source with no PI: its `data` read unchecked.
     let raw: Volume
 
-    public init(source: Volume, target: Volume, force: Bool) {
+    public init(source: Volume, target: Volume, force: Bool) throws(VolumeError) {
         self.source = source
         self.target = target
         self.mapping = ConvertMapping(source: source.context, target: target.context, force: force)
         self.chunkBlocks = max(1, (4 << 20) / source.geometry.logicalBlockSize)
-        self.raw = Volume(store: source.store, geometry: source.rawGeometry, policy: Policy(checks: []), readOnly: true)
+        self.raw = try Volume(store: source.store, geometry: source.rawGeometry, policy: Policy(checks: []), readOnly: true)
     }
 
     /// Converts every block, calling `progress` with each chunk's last LBA.
@@ -195,7 +194,7 @@ public struct Converter {
             let count = Int(min(UInt64(n), sg.blockCount - first))
             let blocks = first...(first + UInt64(count) - 1)
             try readRaw(blocks, data: data, metadata: sourceMetadata)
-            let unwritten = try unwrittenBlocks(blocks, data: data)
+            let allocation = sourceAllocation(blocks)
             if sf.isProtected {
                 CRC.guardTags(sf.guardFormat, data: data.baseAddress!, blockLength: L, dataStride: L,
                               prefix: sourceMetadata.baseAddress!, prefixLength: sf.guardedMetadataPrefix, prefixStride: SM,
@@ -215,10 +214,12 @@ public struct Converter {
                 let blockData = UnsafeRawBufferPointer(rebasing: data[(i * L)..<((i + 1) * L)])
                 let sourceBlock = UnsafeRawBufferPointer(rebasing: sourceMetadata[(i * SM)..<((i + 1) * SM)])
                 let targetBlock = UnsafeMutableRawBufferPointer(rebasing: targetMetadata[(i * TM)..<((i + 1) * TM)])
-                let verdict: BlockVerdict = unwritten[i] ? .unwritten
-                    : sf.isProtected ? source.context.verify(data: blockData, metadata: sourceBlock, lba: lba, unwritten: false,
-                                                             computedGuard: sourceGuards[i])
-                    : .ok
+                // The source's verdict as its mount gives it (the unwritten rule, then the tuple);
+                // without PI, data wholly in a hole counts unwritten so holes stay holes.
+                let verdict: BlockVerdict = sf.isProtected
+                    ? source.unwritten.verdict(source.context, lba: lba, allocation: allocation, data: blockData,
+                                               metadata: sourceBlock, computedGuard: sourceGuards[i])
+                    : allocation?.isHole(sg.dataRangeInImage(lba: lba)) == true ? .unwritten : .ok
                 if verdict == .unwritten {
                     outcomes[i] = .unwritten
                     if tf.isProtected {
@@ -263,29 +264,22 @@ public struct Converter {
         }
     }
 
-    /// Which blocks of the chunk the source counts unwritten (its mount's rule): none on an image
-    /// without holes, all when the chunk is one hole, else asked block by block. A source without
-    /// PI has no unwritten blocks to a mount, but its holes stay holes: data wholly in a hole counts.
-    func unwrittenBlocks(_ blocks: ClosedRange<UInt64>, data: UnsafeMutableRawBufferPointer) throws(VolumeError) -> [Bool] {
-        let count = Int(blocks.upperBound - blocks.lowerBound + 1)
+    /// The allocation of the chunk's image bytes, for the unwritten rule; nil when every block is
+    /// written for certain. A source without PI has no unwritten blocks to a mount, but with
+    /// `holes=deallocated` its holes are still asked about, so they stay holes in the target.
+    func sourceAllocation(_ blocks: ClosedRange<UInt64>) -> Allocation? {
         let sg = source.geometry
-        let rawHoles = !sg.format.isProtected && source.policy.holes == .deallocated && !source.mountedFullyAllocated
-        guard source.tracksHoles || rawHoles else { return [Bool](repeating: false, count: count) }
-        let first = sg.dataByteOffset(lba: blocks.lowerBound)
-        let last = sg.blockRangeInImage(lba: blocks.upperBound).upperBound
-        let allocation = try source.io { () throws(SystemError) in try source.store.allocation(of: first..<last) }
-        if allocation == .data { return [Bool](repeating: false, count: count) }
-        let L = sg.logicalBlockSize
-        if rawHoles { return (0..<count).map { allocation.isHole(sg.dataRangeInImage(lba: blocks.lowerBound + UInt64($0))) } }
-        return (0..<count).map { i in
-            source.isUnwritten(blocks.lowerBound + UInt64(i), allocation,
-                               UnsafeRawBufferPointer(rebasing: data[(i * L)..<((i + 1) * L)]))
-        }
+        let bytes = sg.dataByteOffset(lba: blocks.lowerBound)..<sg.blockRangeInImage(lba: blocks.upperBound).upperBound
+        if sg.format.isProtected { return source.unwritten.allocation(of: bytes) }
+        guard source.policy.holes == .deallocated else { return nil }
+        let allocation = source.allocationMap.allocation(of: bytes)
+        return allocation == .data ? nil : allocation
     }
 
     /// Writes each run of blocks that hold data (one write of data and one of metadata, or one of
-    /// both interleaved), and the metadata of unwritten blocks whose tuple is not zero; before each
-    /// write the target's unwritten neighbours get their unwritten tuple, as a mount's write does.
+    /// both interleaved), and the metadata of unwritten blocks whose tuple is not zero, through the
+    /// target volume's store step: its unwritten neighbours get their unwritten tuple first and the
+    /// space is reserved, as for a mount's write.
     func writeTarget(_ blocks: ClosedRange<UInt64>, outcomes: [ConvertOutcome], data: UnsafeMutableRawBufferPointer,
                      metadata: UnsafeMutableRawBufferPointer, interleavedBuffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
         let tg = target.geometry
@@ -303,12 +297,9 @@ public struct Converter {
             } else if M > 0 {
                 for k in i..<j where !isAllZero(UnsafeRawBufferPointer(rebasing: metadata[(k * M)..<((k + 1) * M)])) {
                     let lba = blocks.lowerBound + UInt64(k)
-                    let at = tg.metadataByteOffset(lba: lba)
+                    let bytes = UnsafeRawBufferPointer(rebasing: metadata[(k * M)..<((k + 1) * M)])
                     try target.withWriteLocks(lba...lba) { (locked) throws(VolumeError) in
-                        try target.repairNeighbours(of: [at..<(at + UInt64(M))], excluding: lba...lba, locked: locked)
-                        try target.io { () throws(SystemError) in
-                            try target.store.write(UnsafeRawBufferPointer(rebasing: metadata[(k * M)..<((k + 1) * M)]), at: at)
-                        }
+                        try target.store([(bytes, tg.metadataByteOffset(lba: lba))], for: lba...lba, locked: locked)
                     }
                 }
             }
@@ -329,16 +320,10 @@ public struct Converter {
                     (bytes.baseAddress! + k * (L + M)).copyMemory(from: data.baseAddress! + k * L, byteCount: L)
                     if M > 0 { (bytes.baseAddress! + k * (L + M) + L).copyMemory(from: metadata.baseAddress! + k * M, byteCount: M) }
                 }
-                try target.repairNeighbours(of: [dataAt..<(dataAt + UInt64(bytes.count))], excluding: run, locked: locked)
-                try target.io { () throws(SystemError) in try target.store.write(UnsafeRawBufferPointer(bytes), at: dataAt) }
+                try target.store([(UnsafeRawBufferPointer(bytes), dataAt)], for: run, locked: locked)
             } else {
-                var ranges = [dataAt..<(dataAt + UInt64(data.count))]
-                if M > 0 { ranges.append(metadataAt..<(metadataAt + UInt64(metadata.count))) }
-                try target.repairNeighbours(of: ranges, excluding: run, locked: locked)
-                try target.io { () throws(SystemError) in
-                    try target.store.write(data, at: dataAt)
-                    if M > 0 { try target.store.write(metadata, at: metadataAt) }
-                }
+                // The target's store step: unwritten neighbours' tuples first, then data and metadata.
+                try target.store(M > 0 ? [(data, dataAt), (metadata, metadataAt)] : [(data, dataAt)], for: run, locked: locked)
             }
         }
     }

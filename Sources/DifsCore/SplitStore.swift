@@ -5,7 +5,10 @@
 /// (`layout=split`). Geometry addresses it exactly as `separate`: block `n`'s data at `n*lbasz`,
 /// its metadata at `dataSize + n*ms`, which is byte `n*ms` of the sidecar — the Linux target's
 /// fileio `.protection` file (`pos = lba * prot_length`) and the ublk loop target's integrity file
-/// (byte `lba * metadata_size`) put it there too.
+/// (byte `lba * metadata_size`) put it there too. The volume's allocation map counts units in
+/// this address space: exact for the data file; for the sidecar (whose units start at its own
+/// byte 0, not at `dataSize`) it only matters to the neighbour rule, which for a split image
+/// depends on the data file's holes alone.
 public final class SplitStore: BlockStore {
     public let data: any BlockStore
     public let metadata: any BlockStore
@@ -81,14 +84,17 @@ public final class SplitStore: BlockStore {
         return .mixed(joined)
     }
 
+    public func reserve(_ bytes: Range<UInt64>) throws(SystemError) {
+        try pieces(bytes) { (file, range, _, _) throws(SystemError) in try file.reserve(range) }
+    }
+
+    public func punchHole(_ bytes: Range<UInt64>) throws(SystemError) {
+        try pieces(bytes) { (file, range, _, _) throws(SystemError) in try file.punchHole(range) }
+    }
+
     public func synchronize() throws(SystemError) {
         try data.synchronize()
         try metadata.synchronize()
-    }
-
-    public func isFullyAllocated() throws(SystemError) -> Bool {
-        guard try data.isFullyAllocated() else { return false }
-        return try metadata.isFullyAllocated()
     }
 }
 

@@ -101,12 +101,12 @@ enum ConvertCommand {
             return refuse("convert", error)
         }
 
-        let sourceVolume = Volume(store: source.store, geometry: source.geometry, policy: sourceOptions.policy, readOnly: true)
-        let targetVolume = Volume(store: target.store, geometry: target.geometry, policy: targetOptions.policy, readOnly: false)
-        let converter = Converter(source: sourceVolume, target: targetVolume, force: force)
         var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: source.geometry) : nil
         let report: ConvertReport
         do throws(VolumeError) {
+            let sourceVolume = try Volume(store: source.store, geometry: source.geometry, policy: sourceOptions.policy, readOnly: true)
+            let targetVolume = try Volume(store: target.store, geometry: target.geometry, policy: targetOptions.policy, readOnly: false)
+            let converter = try Converter(source: sourceVolume, target: targetVolume, force: force)
             report = try converter.run { progress?.advance(to: $0) }
         } catch {
             progress?.clear()

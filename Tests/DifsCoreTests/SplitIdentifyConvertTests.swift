@@ -30,7 +30,7 @@ func writtenImage(_ format: Format, policy: Policy, blocks: Int, only: Range<Int
         store = data
     }
     let geometry = try Geometry(format: format, imageSize: store.size)
-    let volume = Volume(store: store, geometry: geometry, policy: policy, readOnly: false)
+    let volume = try Volume(store: store, geometry: geometry, policy: policy, readOnly: false)
     var state: UInt64 = 0x1234_5678
     for lba in only ?? 0..<blocks {
         var bytes = [UInt8](repeating: 0, count: L)
@@ -59,7 +59,6 @@ struct SplitStoreTests {
         #expect(try split.allocation(of: 1024..<1040) == .data)
         let fresh = SplitStore(data: MemoryStore(size: 8192), metadata: MemoryStore(size: 128), dataSize: 8192, metadataSize: 128)
         #expect(try fresh.allocation(of: 0..<8320) == .hole)
-        #expect(try fresh.isFullyAllocated() == false)
     }
 
     @Test("Sizes: the data file in whole blocks, the sidecar exactly nlb × ms; refusals name the file and the ms that fits")
@@ -85,7 +84,7 @@ struct SplitStoreTests {
         // The sidecar's block 5 tuple: a 64-bit guard, apptag 0, the 48-bit reftag 5.
         let tuple = image.sidecar!.bytes(80..<96)
         #expect(Array(tuple[8..<16]) == [0, 0, 0, 0, 0, 0, 0, 5])
-        let volume = Volume(store: image.store, geometry: image.geometry, policy: .defaults(for: .type1), readOnly: true)
+        let volume = try Volume(store: image.store, geometry: image.geometry, policy: .defaults(for: .type1), readOnly: true)
         #expect(try volume.statusReport().ok == 8)
     }
 }
@@ -234,9 +233,9 @@ struct ConvertMappingTests {
             let target: any BlockStore = layout == .split
                 ? SplitStore(data: MemoryStore(size: 3000 * 512), metadata: MemoryStore(size: 3000 * 16), dataSize: 3000 * 512, metadataSize: 3000 * 16)
                 : MemoryStore(size: 3000 * 528)
-            let from = Volume(store: current.store, geometry: try Geometry(format: current.format, imageSize: current.store.size),
+            let from = try Volume(store: current.store, geometry: try Geometry(format: current.format, imageSize: current.store.size),
                               policy: .defaults(for: .type1), readOnly: true)
-            let to = Volume(store: target, geometry: try Geometry(format: format, imageSize: target.size), policy: .defaults(for: .type1), readOnly: false)
+            let to = try Volume(store: target, geometry: try Geometry(format: format, imageSize: target.size), policy: .defaults(for: .type1), readOnly: false)
             let report = try Converter(source: from, target: to, force: false).run()
             #expect(report.regenerated == 2999)
             #expect(report.failures.count == 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # identify samples written blocks only: a 64 GiB sparse image (4096+16 pif 2, type 2 base 0x100)
-# with three written runs far apart is named exactly; -o format=auto then drives check, inject and
-# the mount, each saying in one line what it chose; an image nothing matches is refused with it.
+# with three written runs far apart is named exactly; -o format=auto then drives inject there, and
+# check (a 1 GiB sparse image) and the mount, each saying in one line what it chose; an image
+# nothing matches is refused with it.
 source "$(dirname "$0")/../lib.sh"
 
 want="logical_block_size=4096,ms=16,pi=2,pif=2,pil=0,layout=separate,reftag=256"
@@ -13,17 +14,26 @@ gen create big -o logical_block_size=4096,ms=16,pif=2,pi=2,reftag=0x100 --blocks
 [[ $(sed -n 's/^-o //p' out) == "$want" ]] || fail "identify says $(head -1 out)"
 "$DIFS" identify big --json | grep -q '"reftags": "lba+base"' || fail "--json lacks the reftag evidence"
 
-# check -o format=auto: the chosen format in one stderr line, then the report; 150 written blocks ok.
-"$DIFS" check big -o format=auto --max-errors 0 >report 2>err || fail "check -o format=auto failed: $(cat err)"
-grep -qF "difs check: format=auto: $want (" err || fail "check did not say what it chose: $(cat err)"
-(( $(wc -l <err) == 1 )) || fail "format=auto printed more than one line"
-grep -q "^ok: 150$" report || fail "check found $(grep '^ok:' report), want 150"
-
-# inject -o format=auto picks the same format: the guard it flips is found by check.
+# inject -o format=auto picks the same format (in one stderr line): the guard it flips is where the
+# generator finds it.
+before=$(gen tuple big -o "$want" --lba 1000007)
 "$DIFS" inject big -o format=auto --lba 1000007 --field guard >out 2>err || fail "inject failed: $(cat err)"
-grep -qF "difs inject: format=auto: $want" err || fail "inject did not say what it chose"
-rc=0; "$DIFS" check big -o "$want" >report 2>/dev/null || rc=$?
-(( rc == 1 )) && grep -q "^lba 1000007: guard error" report || fail "check does not find the guard injected with format=auto"
+grep -qF "difs inject: format=auto: $want (" err || fail "inject did not say what it chose: $(cat err)"
+(( $(wc -l <err) == 1 )) || fail "format=auto printed more than one line"
+after=$(gen tuple big -o "$want" --lba 1000007)
+[[ ${before#guard=0x} != "${after#guard=0x}" && ${before#*apptag} == "${after#*apptag}" ]] \
+    || fail "inject with format=auto changed $before into $after"
+
+# check -o format=auto on a smaller sparse image (1 GiB, 512+8 type 1, runs of whole 4 KiB units):
+# 47 of the 48 written blocks ok,
+# the rest unwritten, one injected reftag found.
+gen create mid --blocks $(( (1 << 30) / 520 )) --only 8-23,100000-100015,2000000-2000015 --fill random
+gen corrupt mid --lba 100003 --field reftag --value 1
+rc=0; "$DIFS" check mid -o format=auto --max-errors 5 >report 2>err || rc=$?
+(( rc == 1 )) || fail "check -o format=auto exited $rc: $(cat err)"
+grep -qF "difs check: format=auto: logical_block_size=512,ms=8,pi=1,pif=0,pil=0,layout=separate (" err \
+    || fail "check did not say what it chose: $(cat err)"
+grep -q "^ok: 47$" report && grep -q "^lba 100003: reftag error" report || fail "check -o format=auto reports $(grep -E '^(ok|lba)' report)"
 
 # The mount with format=auto shows the blocks with the generator's data.
 gen create small -o layout=interleaved,logical_block_size=4096,ms=64,pif=2 --blocks 20 --fill random --expect-data want.data

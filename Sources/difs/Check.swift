@@ -7,6 +7,32 @@ import Glibc
 #endif
 
 enum Check {
+    /// A daemon that died mid-write leaves `IMAGE.difs-intent`: its interrupted writes are replayed
+    /// first (as the next mount would), so the report shows the image as a mount would serve it.
+    /// A running mount holds the image's lock and owns the file: then nothing is done.
+    static func replayLeftIntent(path: String, options: Options) throws(ConfigError) {
+        guard IntentSidecar.exists(forImage: path) else { return }
+        let opened = try OpenedImage(path: path, options: options, readOnly: false, command: "check")
+        guard opened.lockExclusively() else { return }
+        guard !opened.isReadOnly else {
+            printError("difs check: \(IntentSidecar.path(forImage: path)): interrupted writes are pending, but the image is not writable; they are not replayed")
+            return
+        }
+        let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
+        do throws(VolumeError) {
+            let volume = try Volume(store: opened.store, geometry: opened.geometry, policy: options.policy, readOnly: false,
+                                    intentLog: log)
+            let replayed = try volume.replayIntentLog()
+            try volume.synchronize()
+            IntentSidecar.remove(forImage: path)
+            if replayed > 0 {
+                printError("difs check: \(path): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: path))")
+            }
+        } catch {
+            throw ConfigError(path, "replaying \(IntentSidecar.path(forImage: path)): \(error)")
+        }
+    }
+
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
 
     static func main(_ arguments: [String]) -> Int32 {
@@ -25,6 +51,7 @@ enum Check {
             if repair && !args.switches.contains("--yes") {
                 throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
             }
+            try replayLeftIntent(path: path, options: options)
             opened = try OpenedImage(path: path, options: options, readOnly: !repair, command: "check")
             if repair && opened.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
             if repair && !opened.lockExclusively() {

@@ -2,6 +2,9 @@
 // K/M/G suffixes, opening an image with its geometry, and the one-line refusal with exit 2.
 import DifsCore
 import DifsFuse
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A subcommand's command line split into flags with values, switches, `-o` groups and operands.
 struct SubcommandArguments {
@@ -124,6 +127,26 @@ struct OpenedImage {
 
     /// Where the -o keys put the image's files, for messages: `img` or `img + img.protection`.
     var paths: String { sidecar.map { "\(file.path) + \($0.path)" } ?? file.path }
+}
+
+/// The intent log of a writable image: `IMAGE.difs-intent` beside it (see `IntentLog`), made when
+/// missing. The mount keeps it while mounted and removes it at a clean unmount; one left behind
+/// holds the writes a killed daemon had in flight, replayed by the next mount or `difs check`.
+enum IntentSidecar {
+    static func path(forImage imagePath: String) -> String { imagePath + ".difs-intent" }
+
+    /// Whether a sidecar is there (a mount is running, or a daemon died).
+    static func exists(forImage imagePath: String) -> Bool {
+        var st = stat()
+        return lstat(path(forImage: imagePath), &st) == 0
+    }
+
+    static func open(forImage imagePath: String, geometry: Geometry) throws(ConfigError) -> IntentLog {
+        let file = try ImageFile.openSidecar(path: path(forImage: imagePath))
+        return IntentLog(file: file, geometry: geometry, maxRequestBytes: 1 << 20)
+    }
+
+    static func remove(forImage imagePath: String) { unlink(path(forImage: imagePath)) }
 }
 
 /// How every subcommand answers a refusal: one line `difs <command>: <subject>: <reason>` (the

@@ -79,12 +79,17 @@ public struct ConvertMapping: Sendable {
     /// and the carried prefix. Nil for an unwritten block (see `unwrittenTuple`).
     public func targetTuple(verdict: BlockVerdict, stored: PITuple?, lba: UInt64, data: UnsafeRawBufferPointer,
                             computedGuard: UInt64) -> (tuple: PITuple, outcome: ConvertOutcome)? {
-        let targetMask = target.format.guardFormat.refTagMask
-        let escape = PITuple(guardTag: computedGuard, appTag: 0xFFFF, refTag: targetMask)
+        let targetMask = target.format.tupleFormat.refTagMask
+        let escape = PITuple(guardTag: computedGuard, appTag: 0xFFFF, storageTag: target.format.tupleFormat.storageTagMask,
+                             refTag: targetMask)
         // Fresh PI: the guard over the data, the application tag carried from the source (it is the
         // application's), the reference tag the target type expects (type 3: the source's own tag
         // when the source is type 3 too, else the target's reftag=).
+        // The storage tag, like the apptag, is carried when the source has one, else `stag=`.
+        let sourceHasStorageTag = source.format.isProtected && source.format.tupleFormat.storageTagBits > 0
         var fresh = PITuple(guardTag: computedGuard, appTag: stored?.appTag ?? target.policy.appTag,
+                            storageTag: (sourceHasStorageTag ? stored?.storageTag : nil).map { $0 & target.format.tupleFormat.storageTagMask }
+                                ?? (target.policy.storageTag & target.format.tupleFormat.storageTagMask),
                             refTag: target.generatedRefTag(lba: lba))
         if target.format.protectionType == .type3, source.format.protectionType == .type3, let stored {
             fresh.refTag = stored.refTag & targetMask
@@ -113,6 +118,8 @@ public struct ConvertMapping: Sendable {
                 bad.guardTag = computedGuard ^ (syndrome == 0 ? 1 : syndrome)
             case .appTag:
                 bad.appTag = UInt16(truncatingIfNeeded: failure.stored)
+            case .storageTag:
+                bad.storageTag = failure.stored & target.format.tupleFormat.storageTagMask
             case .refTag:
                 if let expected = target.expectedRefTag(lba: lba) {
                     bad.refTag = (expected &+ (failure.stored &- failure.expected)) & targetMask
@@ -141,7 +148,7 @@ public struct ConvertMapping: Sendable {
     func verifyTuple(_ tuple: PITuple, data: UnsafeRawBufferPointer, computedGuard: UInt64, lba: UInt64) -> BlockVerdict {
         var bytes = [UInt8](repeating: 0, count: target.format.metadataSize)
         return bytes.withUnsafeMutableBytes { md in
-            tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: md[target.tupleOffset...]), format: target.format.guardFormat)
+            tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: md[target.tupleOffset...]), format: target.format.tupleFormat)
             return target.verify(data: data, metadata: UnsafeRawBufferPointer(md), lba: lba, computedGuard: computedGuard)
         }
     }
@@ -229,10 +236,10 @@ public struct Converter {
                     }
                 } else if tf.isProtected {
                     let stored = sf.isProtected
-                        ? PITuple(decoding: UnsafeRawBufferPointer(rebasing: sourceBlock[sf.tupleOffset...]), format: sf.guardFormat) : nil
+                        ? PITuple(decoding: UnsafeRawBufferPointer(rebasing: sourceBlock[sf.tupleOffset...]), format: sf.tupleFormat) : nil
                     let (tuple, outcome) = mapping.targetTuple(verdict: verdict, stored: stored, lba: lba, data: blockData,
                                                                 computedGuard: targetGuards[i])!
-                    tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: targetBlock[tf.tupleOffset...]), format: tf.guardFormat)
+                    tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: targetBlock[tf.tupleOffset...]), format: tf.tupleFormat)
                     outcomes[i] = outcome
                 } else {
                     // No PI in the target: the data and the carried metadata bytes, nothing to fail.

@@ -80,7 +80,7 @@ public struct IdentifyMatch: Sendable, Equatable {
         switch refTags {
         case .followsLBA: what = "reftags follow the LBA (type 1)"
         case .base(let b): what = "reftags are LBA + \(b) (type 2, base \(b))"
-        case .constant(let r): what = "every reftag is \(hex(r, digits: format.guardFormat.refTagBits / 4)) (type 3)"
+        case .constant(let r): what = "every reftag is \(hex(r, digits: format.tupleFormat.refTagBits / 4)) (type 3)"
         case .unrelated: what = "reftags follow no pattern (type 3: not checked)"
         }
         var text = "\(verified) of \(sampled) sampled written blocks verify; \(what)"
@@ -239,7 +239,7 @@ public enum Identify {
                 try store.read(into: metadata, at: geometry.metadataByteOffset(lba: lba))
             }
             let tupleBytes = UnsafeRawBufferPointer(rebasing: metadata[format.tupleOffset..<(format.tupleOffset + format.tupleSize)])
-            let tuple = PITuple(decoding: tupleBytes, format: format.guardFormat)
+            let tuple = PITuple(decoding: tupleBytes, format: format.tupleFormat)
             if tuple.appTag == 0xFFFF { escaped += 1; continue }
             if isAllZero(UnsafeRawBufferPointer(data)) && isAllZero(UnsafeRawBufferPointer(metadata)) { blank += 1; continue }
             carrying += 1
@@ -253,7 +253,7 @@ public enum Identify {
 
         // The reference tags: the most common (reftag - lba) says type 1 (0) or type 2 (base);
         // else the most common reftag says type 3 with that tag; else type 3, unchecked.
-        let mask = format.guardFormat.refTagMask
+        let mask = format.tupleFormat.refTagMask
         let (offset, offsetSupport) = mostCommon(good.map { ($0.tuple.refTag &- $0.lba) & mask })
         let (constant, constantSupport) = mostCommon(good.map { $0.tuple.refTag })
         var result = IdentifyMatch(format: format, refTagBase: 0, appTag: nil, refTags: .unrelated, sampled: carrying,

@@ -87,8 +87,10 @@ public final class Volume: Sendable {
 
     /// Reads `count` bytes of `data` at `byteOffset`, checking every block touched, and hands the
     /// bytes to `deliver` (valid only during the call). A failing first block throws; a failing
-    /// later block cuts the read short in front of it, so the next read reports it.
-    public func readData(at byteOffset: UInt64, count: Int,
+    /// later block cuts the read short in front of it, so the next read reports it. Without
+    /// `shortReadAllowed` (a page-cache read, which takes a short read for end of file) any
+    /// failing block fails the whole read.
+    public func readData(at byteOffset: UInt64, count: Int, shortReadAllowed: Bool = true,
                          _ deliver: (UnsafeRawBufferPointer) -> Void) throws(VolumeError) {
         let size = geometry.dataSize
         guard byteOffset < size, count > 0 else { return deliver(UnsafeRawBufferPointer(start: nil, count: 0)) }
@@ -113,7 +115,7 @@ public final class Volume: Sendable {
                             if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
                             continue
                         }
-                        if i == 0 {
+                        if i == 0 || !shortReadAllowed {
                             onFailure(failure)
                             failedReadCount.add(1, ordering: .relaxed)
                             throw .protection(failure, policy.errors)
@@ -479,7 +481,7 @@ public final class Volume: Sendable {
         let tupleRange = geometry.format.tupleOffset..<(geometry.format.tupleOffset + geometry.format.tupleSize)
         func guardMatches(_ data: UnsafeRawBufferPointer, _ metadata: ArraySlice<UInt8>) -> Bool {
             metadata.withUnsafeBytes { m in
-                let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: m[tupleRange]), format: geometry.format.guardFormat)
+                let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: m[tupleRange]), format: context.tupleFormat)
                 return context.computeGuard(data: data, metadata: m) == tuple.guardTag
             }
         }

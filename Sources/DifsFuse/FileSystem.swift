@@ -171,7 +171,8 @@ public final class DifsFileSystem: Sendable {
         let reply: (UnsafeRawBufferPointer) -> Void = { bytes in _ = fuse_reply_buf(req, bytes.baseAddress, bytes.count) }
         do {
             switch Inode(rawValue: ino) {
-            case .data: try volume.readData(at: UInt64(offset), count: size, reply)
+            case .data:
+                try volume.readData(at: UInt64(offset), count: size, shortReadAllowed: Self.isDirectRead(fi), reply)
             case .metadata: try volume.readMetadata(at: UInt64(offset), count: size, reply)
             case .status:
                 let fh = fi?.pointee.fh ?? 0
@@ -184,6 +185,22 @@ public final class DifsFileSystem: Sendable {
         } catch {
             fuse_reply_err(req, errnoValue(error))
         }
+    }
+
+    /// Whether a read of `data` comes straight from a process (read(2), pread, splice, io_uring on
+    /// our direct_io files) rather than from the page cache (an mmap fault or its readahead).
+    /// Only a direct read may stop short in front of a failing block: the kernel takes a short
+    /// page-cache read for end of file, zero-fills the rest of the pages, marks them up to date and
+    /// shrinks the file size (fs/fuse/file.c: fuse_short_read), which would serve zeros for the
+    /// failing block and the good ones after it. Direct reads carry the caller's lock owner
+    /// (fuse_send_read sets FUSE_READ_LOCKOWNER from current->files); readahead and read_folio
+    /// send none, so libfuse hands us 0. A page-cache read therefore fails whole with EIO, the
+    /// fault becomes SIGBUS, and the kernel retries the other pages one at a time, which read.
+    /// An unknown caller counts as a page-cache read: failing whole is safe in every case.
+    /// Mount/cases/mmap_never_substitutes.sh pins this on the running kernel.
+    static func isDirectRead(_ fi: UnsafeMutablePointer<fuse_file_info>?) -> Bool {
+        guard let fi else { return false }
+        return fi.pointee.lock_owner != 0
     }
 
     func write(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ buf: UnsafePointer<CChar>?, size: Int, offset: off_t) {

@@ -12,14 +12,14 @@ enum ConvertCommand {
     /// Format keys a target inherits from the source unless `--to` sets them.
     static let inheritedKeys = ["logical_block_size", "pi", "pif", "pil", "layout"]
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let sourcePath: String, targetPath: String, sourceOptions: Options, targetOptions: Options
+    static func main(_ arguments: Arguments) -> Int32 {
+        let sourcePath: SystemPath, targetPath: SystemPath, sourceOptions: Options, targetOptions: Options
         let force: Bool, replace: Bool
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: ["--to"], switches: ["--force", "--replace", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             guard args.operands.count == 2 else {
-                throw ConfigError(args.operands.count < 2 ? "SRC DST" : args.operands[2],
+                throw ConfigError(args.operands.count < 2 ? "SRC DST" : args.operands[2].description,
                                   args.operands.count < 2 ? "missing: convert takes a source and a target image" : "unexpected argument")
             }
             (sourcePath, targetPath) = (args.operands[0], args.operands[1])
@@ -63,64 +63,63 @@ enum ConvertCommand {
         }
     }
 
-    static func convert(_ sourcePath: String, _ targetPath: String, _ sourceOptions: Options, _ targetOptions: Options,
+    static func convert(_ sourcePath: SystemPath, _ targetPath: SystemPath, _ sourceOptions: Options, _ targetOptions: Options,
                         force: Bool, replace: Bool) -> Int32 {
         let split = targetOptions.format.layout == .split
         let targetSidecar = targetOptions.metadataFilePath(image: targetPath)
-        let temporary = temporaryPath(beside: targetPath)
-        let temporarySidecar = temporaryPath(beside: targetSidecar)
-        let source: OpenedImage, target: OpenedImage
-        var created: [String] = []
-        func removeTemporaries() { for path in created { unlink(path) } }
+        let source: OpenedImage
+        var replaced: [ImageFile] = []
+        var temporary: ImageFile?, temporarySidecar: ImageFile?
+        func discard() { temporary?.discard(); temporarySidecar?.discard() }
+        let store: any BlockStore
+        let targetGeometry: Geometry
         do throws(ConfigError) {
             source = try OpenedImage(path: sourcePath, options: sourceOptions, readOnly: true, command: "convert")
-            guard source.lockExclusively() else { throw ConfigError(sourcePath, "in use: a difs mount holds it; unmount it first") }
-            for path in split ? [targetPath, targetSidecar] : [targetPath] where exists(path) {
-                guard replace else { throw ConfigError(path, "already exists; add --replace to replace it") }
-                if let existing = try? ImageFile(path: path, readOnly: true), !existing.lockExclusively(),
-                   !isSameFile(path, sourcePath) && !(source.sidecar.map { isSameFile(path, $0.path) } ?? false) {
-                    throw ConfigError(path, "in use: a difs mount holds it; unmount it first")
-                }
+            try source.lock(.exclusive, path: sourcePath, fallback: "in use: a difs mount holds it; unmount it first")
+            let sourceFiles = [source.file] + (source.sidecar.map { [$0] } ?? [])
+            for path in split ? [targetPath, targetSidecar] : [targetPath] where try ImageFile.kind(of: path) != nil {
+                guard replace else { throw ConfigError(path.description, "already exists; add --replace to replace it") }
+                // Converting in place: the source is locked by us already and replaced at the end.
+                if sourceFiles.contains(where: { isSameFile(path, $0) }) { continue }
+                if let old = try Create.checkTarget(path, force: true) { replaced.append(old) }
             }
             let blocks = source.geometry.blockCount
             let tf = targetOptions.format
+            temporary = try ImageFile.createTemporary(beside: targetPath,
+                                                      size: blocks * UInt64(split ? tf.logicalBlockSize : tf.extendedBlockSize))
             if split {
-                try ImageFile.createSparse(path: temporary, size: blocks * UInt64(tf.logicalBlockSize), replacing: false)
-                created.append(temporary)
-                try ImageFile.createSparse(path: temporarySidecar, size: blocks * UInt64(tf.metadataSize), replacing: false)
-                created.append(temporarySidecar)
-            } else {
-                try ImageFile.createSparse(path: temporary, size: blocks * UInt64(tf.extendedBlockSize), replacing: false)
-                created.append(temporary)
+                temporarySidecar = try ImageFile.createTemporary(beside: targetSidecar, size: blocks * UInt64(tf.metadataSize))
             }
-            var opening = targetOptions
-            opening.metadataFile = temporarySidecar
-            target = try OpenedImage(path: temporary, options: opening, readOnly: false, command: "convert")
+            store = temporarySidecar.map {
+                SplitStore(data: temporary!, metadata: $0, dataSize: temporary!.size, metadataSize: $0.size)
+            } ?? temporary!
+            targetGeometry = try Geometry(format: tf, imageSize: store.size)
         } catch {
-            removeTemporaries()
+            discard()
             return refuse("convert", error)
         }
+        defer { withExtendedLifetime(replaced) {} }
 
         var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: source.geometry) : nil
         let report: ConvertReport
         do throws(VolumeError) {
             let sourceVolume = try Volume(store: source.store, geometry: source.geometry, policy: sourceOptions.policy, readOnly: true)
-            let targetVolume = try Volume(store: target.store, geometry: target.geometry, policy: targetOptions.policy, readOnly: false)
+            let targetVolume = try Volume(store: store, geometry: targetGeometry, policy: targetOptions.policy, readOnly: false)
             let converter = try Converter(source: sourceVolume, target: targetVolume, force: force)
             report = try converter.run { progress?.advance(to: $0) }
         } catch {
             progress?.clear()
-            removeTemporaries()
+            discard()
             return ioFailure("convert", sourcePath, error)
         }
         progress?.clear()
-        // The metadata file first: once DST itself is renamed, the pair is complete.
-        for (from, to) in split ? [(temporarySidecar, targetSidecar), (temporary, targetPath)] : [(temporary, targetPath)] {
-            guard rename(from, to) == 0 else {
-                printError("difs convert: \(to): \(errnoDescription(errno))")
-                removeTemporaries()
-                return 2
-            }
+        // The metadata file first: once DST itself is in place, the pair is complete.
+        do throws(ConfigError) {
+            if let temporarySidecar { try temporarySidecar.publish(as: targetSidecar, replacing: replace) }
+            try temporary!.publish(as: targetPath, replacing: replace)
+        } catch {
+            discard()
+            return refuse("convert", error)
         }
 
         for outcome in report.failures {
@@ -132,30 +131,18 @@ enum ConvertCommand {
             }
         }
         let failing = report.failures.count
-        let files = split ? " + \(targetSidecar)" : ""
-        print("converted \(sourcePath) -> \(targetPath)\(files): \(report.blocks) blocks: \(report.regenerated) regenerated, "
+        let files = split ? " + \(targetSidecar.description)" : ""
+        print("converted \(sourcePath.description) -> \(targetPath.description)\(files): \(report.blocks) blocks: \(report.regenerated) regenerated, "
               + "\(report.unwritten) unwritten, \(report.escaped) escaped, \(failing) failing"
               + (failing == 0 ? "" : force ? " (carried without PI)" : " (kept failing)"))
-        print(StatusReport(geometry: target.geometry, policy: targetOptions.policy).formatLine)
+        print(StatusReport(geometry: targetGeometry, policy: targetOptions.policy).formatLine)
         return failing > 0 ? 1 : 0
     }
 
-    /// `dir/.name.difs-convert-PID`: beside the target, so the rename stays on one file system.
-    static func temporaryPath(beside path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return "\(directory).\(name).difs-convert-\(getpid())"
-    }
-
-    static func exists(_ path: String) -> Bool {
+    static func isSameFile(_ path: SystemPath, _ file: ImageFile) -> Bool {
         var st = stat()
-        return lstat(path, &st) == 0
-    }
-
-    static func isSameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+        let found = path.withCString { stat($0, &st) } == 0
+        return found && UInt64(st.st_dev) == file.device && UInt64(st.st_ino) == file.inode
     }
 
     static func printHelp() {

@@ -6,8 +6,8 @@ import DifsFuse
 enum IdentifyCommand {
     static let usage = "usage: difs identify IMAGE [-o mdfile=PATH] [--json]"
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let path: String, json: Bool, options: Options
+    static func main(_ arguments: Arguments) -> Int32 {
+        let path: SystemPath, json: Bool, options: Options
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: [], switches: ["--json", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
@@ -21,14 +21,14 @@ enum IdentifyCommand {
         do throws(ConfigError) { match = try identify(path, options: options) } catch { return refuse("identify", error) }
         guard let match else {
             if json {
-                print("{\"image\": \(Check.jsonString(path)), \"match\": false}")
+                print("{\"image\": \(Check.jsonString(path.description)), \"match\": false}")
             } else {
                 print("no match: no format tried verifies on the sampled written blocks (random data, no PI, or no written block)")
             }
             return 1
         }
         if json {
-            print(renderJSON(match, image: path))
+            print(renderJSON(match, image: path.description))
         } else {
             print("-o \(match.optionString)")
             print("evidence: \(match.evidence)")
@@ -38,28 +38,28 @@ enum IdentifyCommand {
 
     /// Opens IMAGE (and its metadata file: `mdfile=`, or `IMAGE.protection` when it exists) read-only
     /// and identifies it.
-    static func identify(_ path: String, options: Options) throws(ConfigError) -> IdentifyMatch? {
+    static func identify(_ path: SystemPath, options: Options) throws(ConfigError) -> IdentifyMatch? {
         let image = try ImageFile(path: path, readOnly: true)
         var sidecar: ImageFile?
         let sidecarPath = options.metadataFilePath(image: path)
-        do { sidecar = try ImageFile(path: sidecarPath, readOnly: true) } catch {
+        do throws(ConfigError) { sidecar = try ImageFile(path: sidecarPath, readOnly: true) } catch {
             if options.metadataFile != nil { throw ConfigError(error.subject, "metadata file: \(error.reason)") }
         }
-        do {
+        do throws(SystemError) {
             return try Identify.identify(image: image, sidecar: sidecar, metadataFileName: options.metadataFile)
         } catch {
-            throw ConfigError(path, error.description)
+            throw ConfigError(path.description, error.description)
         }
     }
 
     /// `-o format=auto`: identifies the image and parses the options again with its answer in
     /// front, so keys given explicitly still win. Says on stderr, in one line, what it chose.
     /// Without format=auto it returns `options` as they are.
-    static func resolve(_ options: Options, groups: [String], image: String, passThroughAllowed: Bool,
+    static func resolve(_ options: Options, groups: [String], image: SystemPath, passThroughAllowed: Bool,
                         command: String?) throws(ConfigError) -> Options {
         guard options.autoFormat else { return options }
         guard let match = try identify(image, options: options) else {
-            throw ConfigError("-o format=auto", "\(image): no format verifies on its sampled written blocks; give the format keys")
+            throw ConfigError("-o format=auto", "\(image.description): no format verifies on its sampled written blocks; give the format keys")
         }
         // Drop format=auto itself; everything else the user gave comes after the answer and wins.
         let rest = groups.map { group in

@@ -181,7 +181,7 @@ struct ConvertMappingTests {
         }
         #expect(result?.outcome == .regenerated)
         var bytes = [UInt8](repeating: 0, count: 16)
-        bytes.withUnsafeMutableBytes { result!.tuple.encode(into: $0, format: .crc64) }
+        bytes.withUnsafeMutableBytes { result!.tuple.encode(into: $0, format: TupleFormat(.crc64)) }
         #expect(bytes == [0x64, 0x82, 0xD3, 0x67, 0xEB, 0x22, 0xB6, 0x4E, 0x01, 0x02, 0, 0, 0, 0, 0, 12])
     }
 

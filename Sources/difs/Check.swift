@@ -12,15 +12,15 @@ enum Check {
     /// A running mount holds the image's lock and owns the file: then nothing is done.
     static func replayLeftIntent(path: SystemPath, options: Options) throws(ConfigError) {
         guard IntentSidecar.exists(forImage: path) else { return }
-        let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "check")
-        guard opened.file.lock(.exclusive) else { return }
-        guard !opened.file.isReadOnly else {
+        let opened = try OpenedImage(path: path, options: options, readOnly: false, command: "check")
+        guard opened.file.lock(.exclusive), opened.sidecar?.lock(.exclusive) ?? true else { return }
+        guard !opened.isReadOnly else {
             printError("difs check: \(IntentSidecar.path(forImage: path).description): interrupted writes are pending, but the image is not writable; they are not replayed")
             return
         }
         let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
         do throws(VolumeError) {
-            let volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: false,
+            let volume = try Volume(store: opened.store, geometry: opened.geometry, policy: options.policy, readOnly: false,
                                     intentLog: log)
             let replayed = try volume.replayIntentLog()
             try volume.synchronize()
@@ -43,7 +43,8 @@ enum Check {
                                                switches: ["--json", "--repair", "--yes", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
+                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "check")
             noticeIgnoredProperties(options, command: "check")
             json = args.switches.contains("--json")
             maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
@@ -52,8 +53,8 @@ enum Check {
                 throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
             }
             try replayLeftIntent(path: path, options: options)
-            opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+            opened = try OpenedImage(path: path, options: options, readOnly: !repair, command: "check")
+            if repair && opened.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
             // A reader shares the image with read-only mounts and other checks; --repair writes
             // and so excludes everyone. A read-write mount excludes check: its report would mix
             // blocks from before and after writes in flight.
@@ -68,7 +69,7 @@ enum Check {
 
         let geometry = opened.geometry
         let volume: Volume
-        do { volume = try Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair) } catch {
+        do { volume = try Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: !repair) } catch {
             return ioFailure("check", path, error)
         }
         var report = StatusReport(geometry: geometry, policy: options.policy)

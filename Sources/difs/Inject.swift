@@ -36,7 +36,8 @@ enum Inject {
                                                switches: ["-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
+                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "inject")
             guard let lbaText = args.values["--lba"] else { throw ConfigError("--lba N", "missing: which block?") }
             lba = try parseCount(lbaText, flag: "--lba")
             guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, stag, reftag or data") }
@@ -57,11 +58,11 @@ enum Inject {
         do throws(ConfigError) {
             // Never through a symbolic link (O_NOFOLLOW) and only a regular file: inject writes
             // bytes the user did not, so it must land on the file named, not one a link points to.
-            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, followSymlinks: false, command: "inject")
-            let image = opened.file, geometry = opened.geometry
-            guard !image.isReadOnly else { throw ConfigError(path.description, "not writable") }
+            let opened = try OpenedImage(path: path, options: options, readOnly: false, followSymlinks: false, command: "inject")
+            let image = opened.store, geometry = opened.geometry
+            guard !opened.isReadOnly else { throw ConfigError(path.description, "not writable") }
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
-            // cannot start halfway through either.
+            // cannot start halfway through either. Split images: both files.
             try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount holds it; unmount it first")
             // Replaying a killed daemon's interrupted writes later would rewrite what is injected now.
             guard !IntentSidecar.exists(forImage: path) else {
@@ -90,7 +91,7 @@ enum Inject {
             guard !unwritten else {
                 throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
             }
-            return apply(target, change: change, to: image, describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
+            return apply(target, change: change, to: image, path: path, at: opened.location(ofImageByte: target.firstByte), describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
         } catch {
             return refuse("inject", error)
         }
@@ -131,7 +132,7 @@ enum Inject {
 
     /// Reads the field, flips the bit (bit 0 = least significant bit of the field; default 0)
     /// or sets the value, writes it back, flushes, and prints `lba 17 guard: 0x1a2b -> 0x1a2a`.
-    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: ImageFile, describing name: String) -> Int32 {
+    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: any BlockStore, path: SystemPath, at location: String, describing name: String) -> Int32 {
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: target.length, alignment: 8)
         defer { bytes.deallocate() }
         // Bit k of the big-endian number the bytes hold is bit k % 8 of byte length - 1 - k / 8.
@@ -148,11 +149,11 @@ enum Inject {
             try image.write(UnsafeRawBufferPointer(bytes), at: target.imageByte)
             try image.synchronize()
             let digits = (target.bitCount + 3) / 4
-            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (image byte \(target.firstByte))"
+            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (\(location))"
                   + (old == new ? " unchanged" : ""))
             return 0
         } catch {
-            printError("difs inject: \(image.path.description): \(error.description)")
+            printError("difs inject: \(path.description): \(error.description)")
             return 2
         }
     }

@@ -67,11 +67,11 @@ enum Mount {
             line = try parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            options = try Options.parse(line.optionGroups)
-            (line.loop, options.passThrough) = try requestLoop(options.passThrough, singleThreaded: line.singleThreaded)
+            let parsed = try Options.parse(line.optionGroups)
             guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
             guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
-            _ = image
+            options = try IdentifyCommand.resolve(parsed, groups: line.optionGroups, image: image, passThroughAllowed: true, command: nil)
+            (line.loop, options.passThrough) = try requestLoop(options.passThrough, singleThreaded: line.singleThreaded)
         } catch {
             printError(error.description)
             printError(usage)
@@ -82,16 +82,14 @@ enum Mount {
 
     static func mount(_ line: CommandLine, _ options: Options) -> Int32 {
         let imagePath = line.image!, mountpoint = line.mountpoint!
-        let image: ImageFile
-        let geometry: Geometry
+        let opened: OpenedImage
         do throws(ConfigError) {
-            let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
-            (image, geometry) = (opened.file, opened.geometry)
+            opened = try OpenedImage(path: imagePath, options: options, readOnly: options.readOnly, command: nil)
             try checkMountpoint(mountpoint)
             // A read-write mount excludes everyone; a read-only one shares with other readers
-            // (read-only mounts, difs check).
-            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
-                          fallback: "in use: another difs has it mounted (or difs inject is running)")
+            // (read-only mounts, difs check). Split images: both files.
+            try opened.lock(opened.isReadOnly ? .shared : .exclusive, path: imagePath,
+                            fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
@@ -99,14 +97,15 @@ enum Mount {
         }
         noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
-        if image.isReadOnly && !options.readOnly {
+        let image = opened.file, geometry = opened.geometry
+        if opened.isReadOnly && !options.readOnly {
             printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
         // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
         // leaves no torn block (replayed here, before anything is served).
         var intentLog: IntentLog?
-        if !image.isReadOnly {
+        if !opened.isReadOnly {
             do throws(ConfigError) { intentLog = try IntentSidecar.open(forImage: imagePath, geometry: geometry) } catch {
                 printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
             }
@@ -115,7 +114,7 @@ enum Mount {
         }
         let volume: Volume
         do {
-            volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
+            volume = try Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: opened.isReadOnly,
                                 intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
             let replayed = try volume.replayIntentLog()
             if replayed > 0 {
@@ -227,6 +226,8 @@ enum Mount {
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
               difs check IMAGE [-o ...] [--json] [--max-errors N]
               difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
+              difs identify IMAGE [--json]          name the format from a sample of written blocks
+              difs convert SRC DST [-o SRCOPTS] [--to DSTOPTS] [--force] [--replace]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)

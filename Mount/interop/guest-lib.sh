@@ -56,7 +56,7 @@ walk() {
         if [ "$kind" = C ]; then
             why=$(sed -n 's/.*NVMe status: \([^:(]*\).*/\1/p' /tmp/err | head -n 1)
         else
-            why=$(tail -n 1 /tmp/err | sed 's/.*: //')
+            why=$(grep -m 1 'dd: ' /tmp/err | sed 's/.*: //')
         fi
         echo "$kind $ns $first 1 1 $why"
         dd if=/dev/zero bs="$bs" count=1 2>/dev/null >>"/tmp/out.$kind"

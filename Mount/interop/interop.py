@@ -611,10 +611,10 @@ def main(argv):
             shutil.rmtree(work_root, ignore_errors=True)
     names = dict(CASES)
     print()
-    print(f"{'case':<38} {'format':<22} {'verdict':<7} {'guest fails':<16} difs fails")
+    print(f"{'case':<40} {'format':<22} {'verdict':<7} {'guest fails':<16} difs fails")
     for row in rows:
         label = f"{row.case}: {names[row.case]}"
-        print(f"{label:<38} {row.fmt.name:<22} {row.verdict:<7} {lba_set(row.guest):<16} "
+        print(f"{label:<40} {row.fmt.name:<22} {row.verdict:<7} {lba_set(row.guest):<16} "
               f"{lba_set(row.difs)}")
         for note in row.notes + row.info:
             print(f"    {note}")

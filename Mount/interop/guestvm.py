@@ -196,7 +196,7 @@ class Guest:
                "-smp", "1", "-m", "512",
                "-serial", f"file:{console}", "-serial", f"file:{results}",
                "-kernel", self.kernel, "-initrd", initrd,
-               "-append", "console=ttyS0 quiet panic=-1 rdinit=/init mitigations=off no_timer_check tsc=reliable",
+               "-append", "console=ttyS0 panic=-1 rdinit=/init mitigations=off no_timer_check tsc=reliable",
                "-device", "nvme,id=nvme0,serial=difsinterop"]
         for nsid, (image, ns_options) in enumerate(namespaces, start=1):
             cmd += ["-drive", f"file={image},if=none,id=ns{nsid},format=raw,{drive_options}",

@@ -17,6 +17,7 @@ Python stdlib only; run as root (FUSE mounts, QEMU).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -382,6 +383,18 @@ def format_run(fmt, difs, work_root, rows_out):
         with open(path, "rb") as f:
             return bytearray(f.read())
 
+    # A difs step on the host that fails (a write refused, a mount that exits) fails the rows
+    # of its case, with the error, and the other cases go on.
+    host_errors = {}
+
+    @contextlib.contextmanager
+    def host_step(*cases):
+        try:
+            yield
+        except (RuntimeError, OSError) as e:
+            for case in cases:
+                host_errors[case] = str(e)
+
     # Case 1: a generator-made image; through difs, whole blocks [2u, 4u) and an unaligned run
     # from the middle of block 5u to the middle of block 5u+2.
     gen_create(image("c1"), fmt, "--fill", "random", "--seed", "11",
@@ -389,7 +402,7 @@ def format_run(fmt, difs, work_root, rows_out):
     c1_want = expected_of("c1")
     whole = rng.randbytes(2 * u * bs)
     unaligned_at, unaligned = 5 * u * bs + bs // 2 + 3, rng.randbytes(2 * bs + 37)
-    with DifsMount(difs, images["c1"], fmt, work) as m:
+    with host_step("1"), DifsMount(difs, images["c1"], fmt, work) as m:
         m.pwrite("data", whole, 2 * u * bs)
         m.pwrite("data", unaligned, unaligned_at)
     c1_want[2 * u * bs:4 * u * bs] = whole
@@ -406,7 +419,7 @@ def format_run(fmt, difs, work_root, rows_out):
     gen_create(image("c3"), fmt, "--fill", "random", "--seed", "13",
                "--expect-data", os.path.join(work, "c3.want"))
     c3_want = expected_of("c3")
-    with DifsMount(difs, images["c3"], fmt, work) as m:
+    with host_step("3 guard", "3 apptag", "3 reftag"), DifsMount(difs, images["c3"], fmt, work) as m:
         for field, lba in corrupt_lba.items():
             at, length = fmt.field_range(field)
             old = m.pread("metadata", length, lba * fmt.ms + at)
@@ -418,7 +431,7 @@ def format_run(fmt, difs, work_root, rows_out):
     gen_create(image("c4a"), fmt, "--unwritten")
     gen_create(image("c4b"), fmt, "--unwritten")
     small_at, small = 5 * u * bs + 100, rng.randbytes(100)
-    with DifsMount(difs, images["c4b"], fmt, work) as m:
+    with host_step("4 write"), DifsMount(difs, images["c4b"], fmt, work) as m:
         m.pwrite("data", small, small_at)
     c4_want = bytearray(nlb * bs)
     c4b_want = bytearray(c4_want)
@@ -437,8 +450,8 @@ def format_run(fmt, difs, work_root, rows_out):
                "--expect-data", os.path.join(work, "c5h.want"))
     c5h_want = expected_of("c5h")
     host_ranges = {"5 punch": ("--punch-hole", u, u), "5 zero": ("--zero-range", 3 * u, u)}
-    host_supported = {}
-    with DifsMount(difs, images["c5h"], fmt, work) as m:
+    host_supported = {case: (False, "not tried") for case in host_ranges}
+    with host_step("5 punch", "5 zero"), DifsMount(difs, images["c5h"], fmt, work) as m:
         for case, (mode, first, count) in host_ranges.items():
             status, err = m.fallocate(mode, first, count)
             host_supported[case] = (status == 0, err)
@@ -526,6 +539,9 @@ def format_run(fmt, difs, work_root, rows_out):
             continue
         span = set(range(max(0, first - 1), min(nlb, first + count + 1)))
         judge(row, guest["c5h"], host["c5h"], span, set(), set(), c5h_want)
+    for case, error in host_errors.items():
+        rows[case].verdict = None
+        rows[case].fail(f"host step through difs failed: {error}")
     for case, _ in CASES:
         rows_out.append(rows[case])
 
@@ -583,6 +599,8 @@ def main(argv):
         with open(os.path.join(HERE, "guest-lib.sh"), "rb") as f:
             files["lib.sh"] = f.read()
         try:
+            if not runs:
+                raise guestvm.GuestError("no format was prepared")
             _status, output, _console, seconds = vm.boot("all", namespaces,
                                                          "\n".join(script) + "\n", files)
             boot_seconds.append(seconds)

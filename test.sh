@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
+set +e  # deps.sh sets -e; every suite runs even when an earlier one failed
 
 swift build 2>&1 | tail -n 3 || exit 1
 # Unit tests: failures in full, then swift test's own summary lines.

@@ -7,10 +7,36 @@ import Glibc
 #endif
 
 enum Check {
+    /// A daemon that died mid-write leaves `IMAGE.difs-intent`: its interrupted writes are replayed
+    /// first (as the next mount would), so the report shows the image as a mount would serve it.
+    /// A running mount holds the image's lock and owns the file: then nothing is done.
+    static func replayLeftIntent(path: SystemPath, options: Options) throws(ConfigError) {
+        guard IntentSidecar.exists(forImage: path) else { return }
+        let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "check")
+        guard opened.file.lock(.exclusive) else { return }
+        guard !opened.file.isReadOnly else {
+            printError("difs check: \(IntentSidecar.path(forImage: path).description): interrupted writes are pending, but the image is not writable; they are not replayed")
+            return
+        }
+        let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
+        do throws(VolumeError) {
+            let volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: false,
+                                    intentLog: log)
+            let replayed = try volume.replayIntentLog()
+            try volume.synchronize()
+            IntentSidecar.remove(forImage: path)
+            if replayed > 0 {
+                printError("difs check: \(path.description): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: path).description)")
+            }
+        } catch {
+            throw ConfigError(path.description, "replaying \(IntentSidecar.path(forImage: path).description): \(error)")
+        }
+    }
+
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
+    static func main(_ arguments: Arguments) -> Int32 {
+        let path: SystemPath, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
         let opened: OpenedImage
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: ["--max-errors"],
@@ -18,16 +44,23 @@ enum Check {
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
             options = try Options.parse(args.optionGroups, passThroughAllowed: false)
+            noticeIgnoredProperties(options, command: "check")
             json = args.switches.contains("--json")
             maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
             repair = args.switches.contains("--repair")
             if repair && !args.switches.contains("--yes") {
                 throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
             }
+            try replayLeftIntent(path: path, options: options)
             opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
-            if repair && !opened.file.lockExclusively() {
-                throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
+            if repair && opened.file.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+            // A reader shares the image with read-only mounts and other checks; --repair writes
+            // and so excludes everyone. A read-write mount excludes check: its report would mix
+            // blocks from before and after writes in flight.
+            if repair {
+                try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount has it; unmount it before --repair")
+            } else {
+                try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
             }
         } catch {
             return refuse("check", error)
@@ -52,7 +85,7 @@ enum Check {
         progress?.clear()
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
-        print(json ? renderJSON(report, image: path, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
+        print(json ? renderJSON(report, image: path.description, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }
@@ -74,21 +107,28 @@ enum Check {
         let f = report.geometry.format, p = report.policy
         var out = "{\n"
         out += "  \"image\": \(jsonString(image)),\n"
-        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"},\n"
-        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"},\n"
+        // As in the text: `sts`, `stag`, `stagmask` and `stag-errors` only for a format with a storage tag.
+        let t = f.tupleFormat, stag = report.hasStorageTag
+        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\""
+            + (stag ? ", \"sts\": \(f.storageTagSize)" : "") + "},\n"
+        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\""
+            + (stag ? ", \"stag\": \"\(hex(p.storageTag & t.storageTagMask, digits: t.storageTagDigits))\", \"stagmask\": \"\(hex(p.storageTagMask & t.storageTagMask, digits: t.storageTagDigits))\"" : "")
+            + "},\n"
         out += "  \"blocks\": \(report.geometry.blockCount)"
         if f.isProtected {
-            let counts: [(String, UInt64)] = [
+            var counts: [(String, UInt64)] = [
                 ("ok", report.ok), ("unwritten", report.unwritten), ("escaped", report.escaped),
                 ("guard-errors", report.guardErrors), ("apptag-errors", report.appTagErrors),
-                ("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads),
             ]
+            if stag { counts.append(("stag-errors", report.storageTagErrors)) }
+            counts += [("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads)]
             for (key, value) in counts { out += ",\n  \"\(key)\": \(value)" }
             out += ",\n  \"failures\": ["
             for (i, failure) in report.failures.prefix(listed).enumerated() {
                 out += i == 0 ? "\n" : ",\n"
                 out += "    {\"lba\": \(failure.lba), \"kind\": \"\(failure.kind.rawValue)\", \"stored\": \"\(hex(failure.stored, digits: failure.fieldDigits))\", \"expected\": \"\(hex(failure.expected, digits: failure.fieldDigits))\""
                 if failure.kind == .appTag { out += ", \"mask\": \"\(hex(UInt64(failure.appMask), digits: 4))\"" }
+                if failure.kind == .storageTag { out += ", \"mask\": \"\(hex(failure.mask, digits: failure.fieldDigits))\"" }
                 out += "}"
             }
             out += listed > 0 ? "\n  ]" : "]"

@@ -10,17 +10,19 @@ enum Mount {
 
     /// Everything from the command line, before anything is opened.
     struct CommandLine {
-        var image: String?
-        var mountpoint: String?
+        var image: SystemPath?
+        var mountpoint: SystemPath?
         var foreground = false
         var debug = false
         var singleThreaded = false
         var help = false
         var version = false
         var optionGroups: [String] = []
+        var loop = RequestLoop()
     }
 
-    static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
+    static func parse(_ raw: Arguments) throws(ConfigError) -> CommandLine {
+        let arguments = raw.texts
         var line = CommandLine()
         var i = 0
         while i < arguments.count {
@@ -35,17 +37,22 @@ enum Mount {
                 i += 1
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
                 line.optionGroups.append(arguments[i])
+            case "-device":
+                // A QEMU `-device nvme-ns,...` pasted whole is an option list too.
+                i += 1
+                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
+                line.optionGroups.append(try deviceOptions(arguments[i]))
             default:
                 if arg.hasPrefix("-o") {
                     line.optionGroups.append(String(arg.dropFirst(2)))
                 } else if arg.hasPrefix("-") && arg.count > 1 {
-                    throw ConfigError(arg, "unknown flag")
+                    throw ConfigError(raw.shown(i), "unknown flag")
                 } else if line.image == nil {
-                    line.image = arg
+                    line.image = raw.path(i)
                 } else if line.mountpoint == nil {
-                    line.mountpoint = arg
+                    line.mountpoint = raw.path(i)
                 } else {
-                    throw ConfigError(arg, "unexpected argument (IMAGE and MOUNTPOINT are already given)")
+                    throw ConfigError(raw.shown(i), "unexpected argument (IMAGE and MOUNTPOINT are already given)")
                 }
             }
             i += 1
@@ -53,14 +60,15 @@ enum Mount {
         return line
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let line: CommandLine
-        let options: Options
+    static func main(_ arguments: Arguments) -> Int32 {
+        var line: CommandLine
+        var options: Options
         do throws(ConfigError) {
             line = try parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
             options = try Options.parse(line.optionGroups)
+            (line.loop, options.passThrough) = try requestLoop(options.passThrough, singleThreaded: line.singleThreaded)
             guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
             guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
             _ = image
@@ -80,63 +88,109 @@ enum Mount {
             let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
             (image, geometry) = (opened.file, opened.geometry)
             try checkMountpoint(mountpoint)
-            guard image.lockExclusively() else {
-                throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
-            }
+            // A read-write mount excludes everyone; a read-only one shares with other readers
+            // (read-only mounts, difs check).
+            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
+                          fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
             return 2
         }
+        noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
-            printError("difs: \(imagePath): image file is not writable; mounting read-only")
+            printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
+        }
+        // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
+        // leaves no torn block (replayed here, before anything is served).
+        var intentLog: IntentLog?
+        if !image.isReadOnly {
+            do throws(ConfigError) { intentLog = try IntentSidecar.open(forImage: imagePath, geometry: geometry) } catch {
+                printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
+            }
+        } else if IntentSidecar.exists(forImage: imagePath) {
+            printError("difs: \(IntentSidecar.path(forImage: imagePath).description): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
         }
         let volume: Volume
         do {
             volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
-                                onFailure: { printError("difs: \($0.logLine)") })
+                                intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
+            let replayed = try volume.replayIntentLog()
+            if replayed > 0 {
+                printError("difs: \(imagePath.description): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath).description)")
+            }
         } catch {
-            printError("difs: \(imagePath): \(error)")
+            printError("difs: \(imagePath.description): \(error)")
             return 2
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
-        return FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
-                                 foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+        let status = FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
+                                       foreground: line.foreground, debug: line.debug, loop: line.loop)
+        // Unmounted: no write is in flight any more.
+        if intentLog != nil { IntentSidecar.remove(forImage: imagePath) }
+        return status
+    }
+
+    /// Takes libfuse's request-loop options (which fuse_session_new does not know; libfuse's own
+    /// command-line helper parses them) out of the options for libfuse, validated.
+    static func requestLoop(_ passThrough: [String], singleThreaded: Bool) throws(ConfigError) -> (RequestLoop, [String]) {
+        var loop = RequestLoop()
+        loop.singleThreaded = singleThreaded
+        var rest: [String] = []
+        for item in passThrough {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]), value = parts.count > 1 ? String(parts[1]) : nil
+            let subject = "-o \(item)"
+            func count(min: UInt32) throws(ConfigError) -> UInt32 {
+                guard let value, let n = UInt32(value), n >= min, n <= RequestLoop.threadLimit else {
+                    throw ConfigError(subject, "expected \(min) to \(RequestLoop.threadLimit)")
+                }
+                return n
+            }
+            switch key {
+            case "clone_fd":
+                guard value == nil else { throw ConfigError(subject, "takes no value") }
+                loop.cloneFD = true
+            case "max_threads": loop.maxThreads = try count(min: 1)
+            case "max_idle_threads": loop.maxIdleThreads = try count(min: 0)
+            default: rest.append(item); continue
+            }
+            if singleThreaded { throw ConfigError(subject, "sets up the multi-threaded loop; drop it or drop -s") }
+        }
+        return (loop, rest)
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
-    static func checkMountpoint(_ path: String) throws(ConfigError) {
+    static func checkMountpoint(_ path: SystemPath) throws(ConfigError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path, "not a directory") }
-        guard let resolved = realpath(path, nil) else { throw ConfigError(path, errnoDescription(errno)) }
+        guard path.withCString({ stat($0, &st) }) == 0 else { throw ConfigError(path.description, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path.description, "not a directory") }
+        guard let resolved = path.withCString({ realpath($0, nil) }) else { throw ConfigError(path.description, errnoDescription(errno)) }
         defer { free(resolved) }
-        let target = String(cString: resolved)
-        if mountPoints().contains(target) {
-            throw ConfigError(path, "already a mount point (in use); unmount it first or choose another directory")
+        if mountPoints().contains(SystemPath(cString: resolved).bytes) {
+            throw ConfigError(path.description, "already a mount point (in use); unmount it first or choose another directory")
         }
     }
 
-    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone).
-    static func mountPoints() -> Set<String> {
+    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone), as bytes.
+    static func mountPoints() -> Set<[UInt8]> {
         guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
         defer { fclose(file) }
-        var result = Set<String>()
+        var result = Set<[UInt8]>()
         var lineBuffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(lineBuffer) }
         while getline(&lineBuffer, &capacity, file) > 0 {
-            let fields = String(cString: lineBuffer!).split(separator: " ")
-            if fields.count > 4 { result.insert(unescapeOctal(String(fields[4]))) }
+            let fields = SystemPath(cString: lineBuffer!).bytes.split(separator: UInt8(ascii: " "))
+            if fields.count > 4 { result.insert(unescapeOctal(Array(fields[4]))) }
         }
         return result
     }
 
-    static func unescapeOctal(_ text: String) -> String {
+    static func unescapeOctal(_ utf8: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
@@ -146,7 +200,7 @@ enum Mount {
                 bytes.append(utf8[i]); i += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func printHelp() {
@@ -162,18 +216,35 @@ enum Mount {
               -f         stay in the foreground
               -d         debug: libfuse's request log (implies -f)
               -s         single-threaded request loop
+
+            Request loop options (multi-threaded loop; libfuse's names):
+              -o max_threads=N       most worker threads, 1 to 100000 (default 10)
+              -o max_idle_threads=N  idle workers kept (default: all are kept)
+              -o clone_fd            each worker reads its own clone of /dev/fuse (default off)
               -h         this help;  -V  version
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
               difs check IMAGE [-o ...] [--json] [--max-errors N]
-              difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+              difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)
         for entry in Options.help {
             print("  \(padded(entry.key, 20))\(padded(entry.values, 48))default: \(entry.defaultValue)")
         }
+        print("""
+
+            QEMU nvme-ns properties that do not change the image format are accepted and ignored
+            (one notice names them), so an option list can be pasted from a QEMU command line, with
+            its nvme-ns, prefix or as -device nvme-ns,...:
+            """)
+        var line = " "
+        for name in qemuPropertiesIgnored.sorted() {
+            if line.count + name.count + 1 > 100 { print(line); line = " " }
+            line += " " + name
+        }
+        print(line)
         print("\nOther -o options go to libfuse, which rejects what it does not know:")
         FuseSession.printLibfuseHelp()
     }

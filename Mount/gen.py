@@ -26,6 +26,11 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
                                 block (`lba N: guard error: stored 0x.. computed 0x..`), then the
                                 counts in pi-status form; exit 1 on any failure or data mismatch
   tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K
+  blocks IMAGE FORMAT [--lba K] [--count C]
+                                one JSON object per block and line: lba, verdict (as verify
+                                decides it), metadata hex, data-byte/metadata-byte offsets, and
+                                guard stored/computed, apptag stored/expected/mask, reftag
+                                stored/expected (null for type 3)
 
 FORMAT flags mirror difs's option names:
   --logical-block-size 512 --ms M --pi 0..3 --pif 0|2 --pil 0|1 --layout separate|interleaved
@@ -52,6 +57,7 @@ Conventions
 """
 
 import argparse
+import json
 import os
 import random
 import struct
@@ -229,7 +235,8 @@ class Format:
                 forgiven = (lba == 0 and self.holes == "deallocated" and not any(data))
                 if not forgiven:
                     return "guard", f"stored 0x{guard:0{gw}x} computed 0x{computed:0{gw}x}"
-                return "ok", ""
+                # Forgiven, not passed: the README counts it with the unwritten blocks.
+                return "unwritten", ""
         if "app" in self.prchk and (apptag & self.appmask) != (self.apptag & self.appmask):
             return "apptag", (f"stored 0x{apptag:04x} expected 0x{self.apptag:04x} "
                               f"mask 0x{self.appmask:04x}")
@@ -424,6 +431,21 @@ def cmd_corrupt(args, fmt):
     return 0
 
 
+def read_block(fd, nlb, fmt, lba):
+    """Block lba's data and metadata bytes, and whether it is unwritten by the hole rule."""
+    data_at = fmt.data_byte_offset(lba, nlb)
+    md_at = fmt.metadata_byte_offset(lba, nlb)
+    unwritten = data_in_hole(fd, data_at, fmt.lbasz)
+    data = read_exact(fd, fmt.lbasz, data_at)
+    md = read_exact(fd, fmt.ms, md_at)
+    # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
+    # wholly in a hole is unwritten too — allocated only because a neighbour was written.
+    if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
+            and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
+        unwritten = True
+    return data, md, unwritten
+
+
 def cmd_verify(args, fmt):
     fd, nlb = open_image(args.image, fmt)
     counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "reftag": 0}
@@ -432,16 +454,7 @@ def cmd_verify(args, fmt):
     expect_md = open(args.expect_metadata, "rb") if args.expect_metadata else None
     try:
         for lba in range(nlb):
-            data_at = fmt.data_byte_offset(lba, nlb)
-            md_at = fmt.metadata_byte_offset(lba, nlb)
-            unwritten = data_in_hole(fd, data_at, fmt.lbasz)
-            data = read_exact(fd, fmt.lbasz, data_at)
-            md = read_exact(fd, fmt.ms, md_at)
-            # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
-            # wholly in a hole is unwritten too — allocated only because a neighbour was written.
-            if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
-                    and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
-                unwritten = True
+            data, md, unwritten = read_block(fd, nlb, fmt, lba)
             verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
             counts[verdict] += 1
             if verdict in ("guard", "apptag", "reftag"):
@@ -485,6 +498,35 @@ def cmd_tuple(args, fmt):
         guard, apptag, reftag = fmt.unpack_tuple(md)
         gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
         print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x} reftag=0x{reftag:0{rw}x}")
+    finally:
+        os.close(fd)
+    return 0
+
+
+def cmd_blocks(args, fmt):
+    """One JSON object per line per block: verdict, tuple, computed guard, expected reftag, bytes."""
+    fd, nlb = open_image(args.image, fmt)
+    try:
+        first = args.lba or 0
+        count = nlb - first if args.count is None else args.count
+        if not (0 <= first and first + count <= nlb):
+            raise UsageError(f"--lba {first} --count {count}: image has {nlb} blocks")
+        gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
+        for lba in range(first, first + count):
+            data, md, unwritten = read_block(fd, nlb, fmt, lba)
+            verdict, _ = fmt.verify(lba, data, md, unwritten=unwritten)
+            out = {"lba": lba, "verdict": verdict, "metadata": md.hex(),
+                   "data-byte": fmt.data_byte_offset(lba, nlb),
+                   "metadata-byte": fmt.metadata_byte_offset(lba, nlb)}
+            if fmt.pi:
+                guard, apptag, reftag = fmt.unpack_tuple(md)
+                out["guard"] = {"stored": f"0x{guard:0{gw}x}",
+                                "computed": f"0x{fmt.guard_over(data, md):0{gw}x}"}
+                out["apptag"] = {"stored": f"0x{apptag:04x}", "expected": f"0x{fmt.apptag:04x}",
+                                 "mask": f"0x{fmt.appmask:04x}"}
+                out["reftag"] = {"stored": f"0x{reftag:0{rw}x}",
+                                 "expected": None if fmt.pi == 3 else f"0x{fmt.expected_reftag(lba):0{rw}x}"}
+            print(json.dumps(out))
     finally:
         os.close(fd)
     return 0
@@ -609,13 +651,19 @@ def main(argv):
     add_format_flags(p)
     p.add_argument("--lba", type=parse_int, required=True)
 
+    p = sub.add_parser("blocks", help="print each block's verdict and fields as JSON lines")
+    p.add_argument("image")
+    add_format_flags(p)
+    p.add_argument("--lba", type=parse_int, help="first block (0)")
+    p.add_argument("--count", type=parse_int, help="blocks (to the end)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "selftest":
             return cmd_selftest(args)
         fmt = build_format(args)
         return {"create": cmd_create, "corrupt": cmd_corrupt, "verify": cmd_verify,
-                "tuple": cmd_tuple}[args.command](args, fmt)
+                "tuple": cmd_tuple, "blocks": cmd_blocks}[args.command](args, fmt)
     except (UsageError, ValueError) as err:
         print(f"gen.py: {err}", file=sys.stderr)
         return 2

@@ -52,6 +52,21 @@ expect_usage_error inject "--byte-offset 512" img --lba 1 --field data --byte-of
 expect_usage_error inject "only with --field data" img --lba 1 --field guard --byte-offset 3
 expect_usage_error inject "pi=0 has no PI tuple" img --lba 1 --field reftag -o pi=0
 expect_usage_error inject "-o pif=1" img --lba 1 --field guard -o pif=1
+expect_usage_error check "--map and --json" img --map --json
+expect_usage_error check "--blocks-per-cell: only with --map" img --blocks-per-cell 4
+expect_usage_error show "IMAGE: missing"
+expect_usage_error show "--lba N: missing" img
+expect_usage_error show "--lba 16: past the last block" img --lba 16
+expect_usage_error show "--count 0" img --lba 1 --count 0
+expect_usage_error show "--count 6: runs past the last block" img --lba 11 --count 6
+expect_usage_error show "--lba x" img --lba x
+expect_usage_error show "-o pi=9" img --lba 1 -o pi=9
+expect_usage_error map "IMAGE: missing"
+expect_usage_error map "--blocks-per-cell 0" img --blocks-per-cell 0
+expect_usage_error map "-o pi=0: no protection information" img -o pi=0
+expect_usage_error map "--svg img: is the image itself" img --svg img
+expect_usage_error map "--svg: needs a value" img --svg
+expect_usage_error map "--bogus: unknown flag" img --bogus
 
 [[ $(sha256sum img) == "$sha_before" ]] || fail "a refused subcommand changed the image"
 [[ $(ls -A | grep -v -e '^out$' -e '^err$' -e '^\.') == img ]] || fail "a refused subcommand created a file: $(ls -A)"

@@ -7,14 +7,15 @@ import Glibc
 #endif
 
 enum Check {
-    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
+    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
     static func main(_ arguments: [String]) -> Int32 {
         let path: String, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
+        var map: BlockMap?
         let opened: OpenedImage
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--max-errors"],
-                                               switches: ["--json", "--repair", "--yes", "-h", "--help"])
+            let args = try SubcommandArguments(arguments, valued: ["--max-errors", "--blocks-per-cell"],
+                                               switches: ["--json", "--map", "--repair", "--yes", "-h", "--help"])
             if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
             path = try args.image()
             options = try Options.parse(args.optionGroups, passThroughAllowed: false)
@@ -29,6 +30,16 @@ enum Check {
             if repair && !opened.file.lockExclusively() {
                 throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
             }
+            let perCellText = args.values["--blocks-per-cell"]
+            if args.switches.contains("--map") {
+                if json { throw ConfigError("--map and --json", "choose one (the map is text)") }
+                let requested = try perCellText.map { (t) throws(ConfigError) in try parseCount(t, flag: "--blocks-per-cell") }
+                let perCell = try Map.cellSize(requested, blockCount: opened.geometry.blockCount, format: options.format,
+                                               defaultCells: Map.textCells)
+                map = BlockMap(blockCount: opened.geometry.blockCount, blocksPerCell: perCell)
+            } else if perCellText != nil {
+                throw ConfigError("--blocks-per-cell", "only with --map")
+            }
         } catch {
             return refuse("check", error)
         }
@@ -40,6 +51,7 @@ enum Check {
         do throws(VolumeError) {
             try volume.scan(chunkBytes: 4 << 20) { lba, verdict in
                 report.add(verdict)
+                map?.add(lba: lba, verdict)
                 progress?.advance(to: lba)
             }
         } catch {
@@ -50,6 +62,7 @@ enum Check {
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
         print(json ? renderJSON(report, image: path, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
+        if let map { print("\n" + Map.renderText(map, report: report, colour: isatty(STDOUT_FILENO) == 1), terminator: "") }
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }
@@ -71,8 +84,8 @@ enum Check {
         let f = report.geometry.format, p = report.policy
         var out = "{\n"
         out += "  \"image\": \(jsonString(image)),\n"
-        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"},\n"
-        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"},\n"
+        out += "  \"format\": \(formatJSON(f)),\n"
+        out += "  \"policy\": \(policyJSON(p)),\n"
         out += "  \"blocks\": \(report.geometry.blockCount)"
         if f.isProtected {
             let counts: [(String, UInt64)] = [
@@ -92,6 +105,16 @@ enum Check {
             out += ",\n  \"failures-listed\": \(listed)"
         }
         return out + "\n}\n"
+    }
+
+    /// The format line's fields as a JSON object, in the same order.
+    static func formatJSON(_ f: Format) -> String {
+        "{\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"}"
+    }
+
+    /// The policy line's fields as a JSON object, in the same order.
+    static func policyJSON(_ p: Policy) -> String {
+        "{\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"}"
     }
 
     static func jsonString(_ text: String) -> String {
@@ -115,6 +138,9 @@ enum Check {
             keys as for the mount; see difs -h) and prints the pi-status report.
               --json           the same fields as one JSON object
               --max-errors N   list at most N failing blocks (the counts stay complete)
+              --map            then a map of the image, a cell per run of blocks showing its worst
+                               state (coloured on a terminal; see difs map -h)
+              --blocks-per-cell N   blocks per cell of --map (default: at most \(Map.textCells) cells)
               --repair --yes   then rewrite the PI of every failing block from its current data
                                (for images whose data is known good); exit 0 once repaired
             A progress line (blocks, MB/s, ETA) shows on stderr when it is a terminal and the scan

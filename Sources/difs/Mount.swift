@@ -160,8 +160,10 @@ enum Mount {
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
-              difs check IMAGE [-o ...] [--json] [--max-errors N]
+              difs check IMAGE [-o ...] [--json] [--max-errors N] [--map] [--repair --yes]
               difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+              difs show IMAGE --lba N [--count C] [-o ...] [--json]
+              difs map IMAGE [-o ...] [--svg FILE] [--blocks-per-cell N]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)

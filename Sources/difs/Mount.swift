@@ -153,10 +153,12 @@ enum Mount {
               pi-status  a report of failing blocks and counters (read it to EOF)
 
             Flags:
-              -f         stay in the foreground
-              -d         debug: libfuse's request log (implies -f)
-              -s         single-threaded request loop
-              -h         this help;  -V  version
+              -f                 stay in the foreground
+              -d, --debug        debug: libfuse's request log (implies -f)
+              -s                 single-threaded request loop
+              -o OPT[,OPT...]    options, below (may be repeated; -oOPT joined works too)
+              -h, --help         this help
+              -V, --version      version
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]

@@ -43,7 +43,7 @@ _difs() {
     local cur=$raw
     while (( i > 1 )) && [[ $cur == =* || ${COMP_WORDS[i-1]} == "=" ]]; do
         cur=${COMP_WORDS[i-1]}$cur
-        (( i-- ))
+        i=$(( i - 1 ))
     done
     local prev=${COMP_WORDS[i-1]}
     local sub=""
@@ -73,22 +73,22 @@ _difs() {
         case $prev in
             --fill) candidates=(zero pattern random) ;;
             --field) candidates=(guard apptag reftag data) ;;
-            --svg) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+            --svg) COMPREPLY=($(compgen -f -- "$cur" || true)); return 0 ;;
             --blocks|--size|--seed|--max-errors|--blocks-per-cell|--lba|--count|--bit|--value|--byte-offset) return 0 ;;
             *)
                 if [[ $cur == -* ]]; then
                     candidates=($(_difs_flags "$sub"))
                 else
-                    COMPREPLY=($(compgen -f -- "$cur")); return 0
+                    COMPREPLY=($(compgen -f -- "$cur" || true)); return 0
                 fi ;;
         esac
     elif (( COMP_CWORD == 1 )) && [[ $cur != -* ]]; then
         candidates=($_difs_subcommands)
-        COMPREPLY=($(compgen -f -- "$cur"))
+        COMPREPLY=($(compgen -f -- "$cur" || true))
     elif [[ $cur == -* ]]; then
         candidates=($_difs_mount_flags)
     else
-        COMPREPLY=($(compgen -f -- "$cur")); return 0
+        COMPREPLY=($(compgen -f -- "$cur" || true)); return 0
     fi
 
     # Keep the candidates that extend the whole word; hand readline only the part after what it

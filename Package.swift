@@ -16,7 +16,9 @@ let package = Package(
         ),
         // Pure Swift engine: geometry, CRCs, tuples, policy, generate/verify, volume, report, options.
         // No FUSE here; its tests need no mount and no root.
-        .target(name: "DifsCore", dependencies: ["CDifsCRC"]),
+        .target(name: "DifsCore", dependencies: ["CDifsCRC", "CDifsSys"]),
+        // fallocate(2), which Swift's Glibc module does not declare (_GNU_SOURCE only).
+        .target(name: "CDifsSys"),
         // CRC-16/T10-DIF, CRC-64/NVME and CRC-32C: carry-less-multiply folding (SSE PCLMULQDQ,
         // AVX-512 VPCLMULQDQ) chosen at run time, with a portable table fallback.
         .target(name: "CDifsCRC", exclude: ["gen_constants.py"]),
@@ -24,7 +26,7 @@ let package = Package(
         .target(name: "DifsFuse", dependencies: ["CFuse3", "DifsCore"]),
         .executableTarget(name: "difs", dependencies: ["DifsCore", "DifsFuse"]),
         .executableTarget(name: "difs-crcbench", dependencies: ["CDifsCRC"]),
-        .testTarget(name: "DifsCoreTests", dependencies: ["DifsCore", "CDifsCRC"]),
+        .testTarget(name: "DifsCoreTests", dependencies: ["DifsCore", "CDifsCRC", "CDifsSys"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,16 +28,13 @@ public protocol BlockStore: Sendable {
     /// Fills `buffer` from `byteOffset`; holes read as zeros.
     func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: UInt64) throws(SystemError)
     func write(_ bytes: UnsafeRawBufferPointer, at byteOffset: UInt64) throws(SystemError)
+    /// The file system's own answer (SEEK_DATA/SEEK_HOLE): asked once, when the allocation map
+    /// is built; requests ask the map.
     func allocation(of bytes: Range<UInt64>) throws(SystemError) -> Allocation
+    /// Deallocates the whole file-system units inside `bytes` and zeroes the rest of them
+    /// (fallocate PUNCH_HOLE | KEEP_SIZE); the size stays.
+    func punchHole(_ bytes: Range<UInt64>) throws(SystemError)
     func synchronize() throws(SystemError)
-    /// True when the whole image is allocated: no byte lies in a hole.
-    func isFullyAllocated() throws(SystemError) -> Bool
-}
-
-extension BlockStore {
-    public func isFullyAllocated() throws(SystemError) -> Bool {
-        try allocation(of: 0..<size) == .data
-    }
 }
 
 /// A failed system call: the errno and what was being done.

@@ -1,4 +1,6 @@
-// The only file that makes system calls on the image: open, pread, pwrite, fsync, lseek, flock.
+// The only file that makes system calls on the image: open, pread, pwrite, fsync, lseek, flock,
+// fallocate.
+import CDifsSys
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -90,18 +92,12 @@ public final class ImageFile: BlockStore {
         guard retryingEINTR({ fsync(descriptor) }) == 0 else { throw SystemError(errno: errno, operation: "fsync of image") }
     }
 
-    /// Two lseeks, whatever the number of extents: data at 0 and the first hole at the end.
-    public func isFullyAllocated() throws(SystemError) -> Bool {
-        guard size > 0 else { return true }
-        let dataStart = lseek(descriptor, 0, SEEK_DATA)
-        if dataStart < 0 {
-            if errno == ENXIO { return false }
-            throw SystemError(errno: errno, operation: "SEEK_DATA on image")
+    public func punchHole(_ bytes: Range<UInt64>) throws(SystemError) {
+        guard !bytes.isEmpty else { return }
+        let mode = DIFS_FALLOC_PUNCH_HOLE | DIFS_FALLOC_KEEP_SIZE
+        guard retryingEINTR({ difs_fallocate(descriptor, mode, Int64(bytes.lowerBound), Int64(bytes.count)) }) == 0 else {
+            throw SystemError(errno: errno, operation: "punching a hole in the image at byte \(bytes.lowerBound)")
         }
-        guard dataStart == 0 else { return false }
-        let holeStart = lseek(descriptor, 0, SEEK_HOLE)
-        if holeStart < 0 { throw SystemError(errno: errno, operation: "SEEK_HOLE on image") }
-        return UInt64(holeStart) >= size
     }
 
     /// Walks SEEK_DATA/SEEK_HOLE over `bytes`: two calls when the range is all data (the common

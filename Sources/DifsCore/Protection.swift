@@ -56,7 +56,7 @@ public struct PIError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum BlockVerdict: Sendable, Equatable {
     /// Every enabled check passed.
     case ok
-    /// Unwritten: its data is a hole (or LBA 0 all zeros with a guard error); not checked.
+    /// Unwritten (`UnwrittenRule`): its data is a hole, or LBA 0 all zeros with a guard error; not checked.
     case unwritten
     /// The tuple's escape values switched checking off for this block.
     case escaped
@@ -108,22 +108,27 @@ public struct ProtectionContext: Sendable {
     /// PRACT: writes a fresh tuple for block `lba` into `metadata`; the metadata bytes outside the
     /// tuple are kept. `data` is `logical_block_size` bytes, `metadata` is `ms` bytes.
     public func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64) {
-        let guardTag = computeGuard(data: data, metadata: UnsafeRawBufferPointer(metadata))
+        generate(data: data, metadata: metadata, lba: lba, computedGuard: nil)
+    }
+
+    /// `generate`, with the guard already computed when `computedGuard` is given (a batch of
+    /// blocks, as `verify` takes it: SPDK's `_dif_generate`/`_dif_verify` share the same shape).
+    func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64,
+                  computedGuard: UInt64?) {
+        let guardTag = computedGuard ?? computeGuard(data: data, metadata: UnsafeRawBufferPointer(metadata))
         let tuple = PITuple(guardTag: guardTag, appTag: policy.appTag, refTag: generatedRefTag(lba: lba))
         tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
     }
 
-    /// Checks block `lba`. `unwritten` says its data lies wholly in a hole of the image file; the
-    /// caller asks only when `holes=deallocated`.
-    public func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
-                       unwritten: Bool) -> BlockVerdict {
-        verify(data: data, metadata: metadata, lba: lba, unwritten: unwritten, computedGuard: nil)
+    /// Checks block `lba`'s tuple against its data: escapes, then guard, apptag and reftag as the
+    /// policy enables them. Tags only: whether the block is unwritten is `UnwrittenRule`'s question.
+    public func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64) -> BlockVerdict {
+        verify(data: data, metadata: metadata, lba: lba, computedGuard: nil)
     }
 
     /// `verify`, with the guard already computed when `computedGuard` is given (a batch of blocks).
     func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
-                unwritten: Bool, computedGuard: UInt64?) -> BlockVerdict {
-        if unwritten { return .unwritten }
+                computedGuard: UInt64?) -> BlockVerdict {
         let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
 
         // Escapes, before any check (NVM Command Set spec 5.3.2.x; dif.c nvme_dif_prchk_*):
@@ -136,9 +141,6 @@ public struct ProtectionContext: Sendable {
         if checks.contains(.guardTag) {
             let computed = computedGuard ?? computeGuard(data: data, metadata: metadata)
             if computed != tuple.guardTag {
-                // QEMU forgives a guard error on LBA 0 when its data is all zeros: a raw image's
-                // first block is always allocated, so "unwritten" cannot be told apart there.
-                if lba == 0 && policy.holes == .deallocated && isAllZero(data) { return .unwritten }
                 return .failed(PIError(kind: .guardTag, lba: lba, stored: tuple.guardTag, expected: computed,
                                        fieldDigits: guardFormat.guardSize * 2))
             }
@@ -181,6 +183,11 @@ struct GuardTags {
     subscript(_ i: Int) -> UInt64 {
         format == .crc16 ? UInt64(storage.load(fromByteOffset: i * 2, as: UInt16.self))
                          : storage.load(fromByteOffset: i * 8, as: UInt64.self)
+    }
+
+    /// The guards from index `i` on (where a batch over later blocks of a run writes).
+    func advanced(by i: Int) -> GuardTags {
+        GuardTags(storage: storage + i * format.guardSize, format: format)
     }
 }
 

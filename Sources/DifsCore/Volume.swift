@@ -3,7 +3,7 @@
 import Synchronization
 
 /// Why a volume operation failed; the FUSE adapter maps each case to one errno.
-public enum VolumeError: Error, Sendable, Equatable {
+public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A block failed its check; `mode` says how to answer (EIO or EILSEQ).
     case protection(PIError, ErrorMode)
     /// A write starting at or past the end (ENOSPC).
@@ -14,6 +14,17 @@ public enum VolumeError: Error, Sendable, Equatable {
     case sizeChange
     /// The image file failed (its errno).
     case io(SystemError)
+
+    /// The reason, for a one-line message.
+    public var description: String {
+        switch self {
+        case .io(let systemError): return systemError.description
+        case .protection(let failure, _): return failure.description
+        case .noSpace: return "past the end of the image"
+        case .readOnly: return "image is read-only"
+        case .sizeChange: return "size change refused"
+        }
+    }
 }
 
 /// The two files that map onto the image.
@@ -26,6 +37,8 @@ public final class Volume: Sendable {
     public let geometry: Geometry
     public let context: ProtectionContext
     public let isReadOnly: Bool
+    /// Which blocks are unwritten, from the allocation map read when the volume was opened.
+    public let unwritten: UnwrittenRule
     let store: any BlockStore
     let locks = StripedLocks()
     let buffers = BufferPool()
@@ -33,27 +46,26 @@ public final class Volume: Sendable {
     /// Called once for every PI failure a read meets (the adapter logs it).
     let onFailure: @Sendable (PIError) -> Void
 
+    /// Opens the volume over `store`, reading the image's allocation once (the only time the file
+    /// system is asked about holes: the caller holds the image's lock, so nobody else changes it).
     public init(store: any BlockStore, geometry: Geometry, policy: Policy, readOnly: Bool,
-                onFailure: @escaping @Sendable (PIError) -> Void = { _ in }) {
+                onFailure: @escaping @Sendable (PIError) -> Void = { _ in }) throws(VolumeError) {
         self.store = store
         self.geometry = geometry
         self.context = ProtectionContext(format: geometry.format, policy: policy)
         self.isReadOnly = readOnly
         self.onFailure = onFailure
-        self.mountedFullyAllocated = (try? store.isFullyAllocated()) ?? false
+        let map: AllocationMap
+        do { map = try AllocationMap(reading: store) } catch { throw .io(error) }
+        self.unwritten = UnwrittenRule(geometry: geometry, policy: policy, map: map)
     }
 
     public var policy: Policy { context.policy }
     public var failedReads: UInt64 { failedReadCount.load(ordering: .relaxed) }
+    public var allocationMap: AllocationMap { unwritten.map }
 
     var L: UInt64 { UInt64(geometry.logicalBlockSize) }
     var M: UInt64 { UInt64(geometry.metadataSize) }
-    /// Unwritten blocks are looked for only when there is PI and `holes=deallocated`.
-    /// On an image with no holes at mount time (a filled image) nothing is looked up: difs never
-    /// makes holes, so none can appear while it is mounted except by another program punching
-    /// them, which is not supported.
-    var tracksHoles: Bool { geometry.format.isProtected && policy.holes == .deallocated && !mountedFullyAllocated }
-    let mountedFullyAllocated: Bool
 
     public func size(of file: VolumeFile) -> UInt64 {
         file == .data ? geometry.dataSize : geometry.metadataFileSize
@@ -65,7 +77,7 @@ public final class Volume: Sendable {
     }
 
     public func synchronize() throws(VolumeError) {
-        do { try store.synchronize() } catch { throw .io(error) }
+        try io { () throws(SystemError) in try store.synchronize() }
     }
 
     // MARK: data
@@ -79,21 +91,20 @@ public final class Volume: Sendable {
         guard byteOffset < size, count > 0 else { return deliver(UnsafeRawBufferPointer(start: nil, count: 0)) }
         let end = min(byteOffset + UInt64(count), size)
         let blocks = (byteOffset / L)...((end - 1) / L)
-        let span = Span(geometry: geometry, blocks: blocks)
+        let run = BlockRun(geometry: geometry, blocks: blocks)
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
-            try buffers.withBuffer(byteCount: span.byteCountWithGuards) { (buffer) throws(VolumeError) in
-                try io { () throws(SystemError) in try span.load(buffer, from: store) }
+            try buffers.withBuffer(byteCount: run.byteCountWithGuards) { (buffer) throws(VolumeError) in
+                try io { () throws(SystemError) in try run.load(buffer, from: store) }
                 var replyEnd = end
                 if geometry.format.isProtected {
-                    let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
-                    let guards = computeGuards(span, buffer)
+                    let allocation = unwritten.allocation(of: run.dataRun)
+                    let guards = computeGuards(run, buffer)
                     var reported = false
-                    for i in 0..<span.blockCount {
+                    for i in 0..<run.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
-                        let data = span.dataBytes(buffer, i)
-                        guard case .failed(let failure) = context.verify(
-                            data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                            lba: lba, unwritten: isUnwritten(lba, allocation, data), computedGuard: guards[i]) else { continue }
+                        guard case .failed(let failure) = unwritten.verdict(
+                            context, lba: lba, allocation: allocation, data: run.dataBytes(buffer, i),
+                            metadata: UnsafeRawBufferPointer(run.metadata(buffer, i)), computedGuard: guards[i]) else { continue }
                         if policy.errors == .report {  // served anyway: log each, count the read once
                             onFailure(failure)
                             if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
@@ -108,7 +119,7 @@ public final class Volume: Sendable {
                         break
                     }
                 }
-                span.packData(buffer, blocks: Int((replyEnd - 1) / L - blocks.lowerBound) + 1)
+                run.packData(buffer, blocks: Int((replyEnd - 1) / L - blocks.lowerBound) + 1)
                 let start = Int(byteOffset - blocks.lowerBound * L)
                 deliver(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + Int(replyEnd - byteOffset))]))
             }
@@ -118,93 +129,73 @@ public final class Volume: Sendable {
     /// Writes `bytes` to `data` at `byteOffset`, returning how many were written (cut at the end).
     /// With PRACT each block gets a fresh tuple; a partial block is read, checked, merged and
     /// regenerated, and fails with nothing changed when its old contents fail the check.
+    /// Plan (`DataWrite`), then under the blocks' locks: load, check partial blocks, merge,
+    /// generate, store.
     public func writeData(at byteOffset: UInt64, _ bytes: UnsafeRawBufferPointer) throws(VolumeError) -> Int {
         guard !isReadOnly else { throw .readOnly }
         guard !bytes.isEmpty else { return 0 }
-        let size = geometry.dataSize
-        guard byteOffset < size else { throw .noSpace }
-        let end = min(byteOffset + UInt64(bytes.count), size)
-        let count = Int(end - byteOffset)
-        let blocks = (byteOffset / L)...((end - 1) / L)
-        let generate = geometry.format.isProtected && policy.generateOnWrite
-        let span = Span(geometry: geometry, blocks: blocks)
-
-        // A data-only write in the separate layout needs no merge: the bytes go straight to the file.
-        if !generate && geometry.format.layout == .separate {
-            try withWriteLocks(blocks) { (locked) throws(VolumeError) in
-                let written = [byteOffset..<(byteOffset + UInt64(count))]
-                try repairNeighbours(of: written, excluding: blocks, locked: locked)
-                try io { () throws(SystemError) in
-                    try store.write(UnsafeRawBufferPointer(rebasing: bytes[0..<count]), at: byteOffset)
-                }
-            }
-            return count
-        }
-
-        let caller = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
-        let callerStart = Int(byteOffset - blocks.lowerBound * L)  // where the caller's bytes begin in the span
-        let headPartial = byteOffset % L != 0
-        let tailPartial = end % L != 0
-        var partial: [Int] = []
-        if headPartial { partial.append(0) }
-        if tailPartial && (span.blockCount > 1 || !headPartial) { partial.append(span.blockCount - 1) }
-        try withWriteLocks(blocks) { (locked) throws(VolumeError) in
-            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                // Old metadata is needed for every block (bytes outside the tuple are kept); old data
-                // only for partial blocks.
-                try span.loadForWrite(buffer, from: store, head: headPartial, tail: tailPartial, generate: generate)
-                if generate {
-                    for i in partial {
-                        let lba = blocks.lowerBound + UInt64(i)
-                        let range = geometry.blockRangeInImage(lba: lba)
-                        let allocation = tracksHoles ? try io { () throws(SystemError) in try store.allocation(of: range) } : nil
-                        if isUnwritten(lba, allocation, span.dataBytes(buffer, i)) {
-                            // Reads as zeros: merge into zeros, not into whatever bytes are there.
-                            span.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0)
-                        } else if case .failed(let failure) = context.verify(
-                            data: span.dataBytes(buffer, i), metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                            lba: lba, unwritten: false) {
-                            onFailure(failure)
-                            throw .protection(failure, policy.errors == .eilseq ? .eilseq : .eio)
-                        }
+        guard byteOffset < geometry.dataSize else { throw .noSpace }
+        let write = DataWrite(geometry: geometry, byteOffset: byteOffset, bytes: bytes,
+                              generate: geometry.format.isProtected && policy.generateOnWrite)
+        try withWriteLocks(write.blocks) { (locked) throws(VolumeError) in
+            let bufferSize = write.isDataOnly ? 0 : write.run.byteCountWithGuards
+            try buffers.withBuffer(byteCount: bufferSize) { (buffer) throws(VolumeError) in
+                if !write.isDataOnly {
+                    try io { () throws(SystemError) in
+                        try write.run.loadForWrite(buffer, from: store, head: write.headPartial, tail: write.tailPartial,
+                                                   generate: write.generate)
                     }
                 }
-                // Interleaved: the caller's bytes go into the span. Separate: only partial blocks are
-                // merged in the span; whole blocks are used where they are, in the caller's buffer.
-                if span.interleaved {
-                    span.copyIn(buffer, bytes: caller, at: callerStart)
-                } else {
-                    for i in partial { span.merge(caller, callerStart: callerStart, into: buffer, block: i) }
-                }
-                func blockData(_ i: Int) -> UnsafeRawBufferPointer {
-                    if span.interleaved || partial.contains(i) { return span.dataBytes(buffer, i) }
-                    let start = i * Int(L) - callerStart
-                    return UnsafeRawBufferPointer(rebasing: caller[start..<(start + Int(L))])
-                }
-                if generate {
-                    for i in 0..<span.blockCount {
-                        context.generate(data: blockData(i), metadata: span.metadata(buffer, i), lba: blocks.lowerBound + UInt64(i))
-                    }
-                }
-                try repairNeighbours(of: span.imageRanges(writingMetadata: generate), excluding: blocks, locked: locked)
-                if span.interleaved {
-                    return try span.storeInterleaved(buffer, to: store)
-                }
-                try io { () throws(SystemError) in
-                    // Whole blocks in one run from the caller's buffer; partial ones from the span.
-                    let wholeStart = headPartial ? 1 : 0
-                    let whole = wholeStart..<max(wholeStart, tailPartial ? span.blockCount - 1 : span.blockCount)
-                    for i in partial { try store.write(blockData(i), at: span.firstData + UInt64(i * Int(L))) }
-                    if !whole.isEmpty {
-                        let start = whole.lowerBound * Int(L) - callerStart
-                        try store.write(UnsafeRawBufferPointer(rebasing: caller[start..<(start + whole.count * Int(L))]),
-                                        at: span.firstData + UInt64(whole.lowerBound * Int(L)))
-                    }
-                    if generate && M > 0 { try store.write(UnsafeRawBufferPointer(span.metadataBytes(buffer)), at: span.firstMetadata) }
-                }
+                if write.generate { try checkPartialBlocks(write, buffer) }
+                if !write.isDataOnly { write.merge(into: buffer) }
+                if write.generate { generateTuples(write, buffer) }
+                try store(write.imageWrites(buffer), for: write.blocks, locked: locked)
             }
         }
-        return count
+        return write.count
+    }
+
+    /// A partial block keeps bytes the caller does not write, so its old contents must pass their
+    /// check first (no laundering of corrupt bytes); an unwritten one merges into zeros, which is
+    /// what it reads as, not into whatever bytes are there.
+    func checkPartialBlocks(_ write: DataWrite, _ buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+        let run = write.run
+        for i in write.partialBlocks {
+            let lba = run.blocks.lowerBound + UInt64(i)
+            let allocation = unwritten.allocation(of: geometry.blockRangeInImage(lba: lba))
+            switch unwritten.verdict(context, lba: lba, allocation: allocation, data: run.dataBytes(buffer, i),
+                                     metadata: UnsafeRawBufferPointer(run.metadata(buffer, i)), computedGuard: nil) {
+            case .unwritten:
+                run.data(buffer, i).initializeMemory(as: UInt8.self, repeating: 0)
+            case .failed(let failure):
+                onFailure(failure)
+                throw .protection(failure, policy.errors == .eilseq ? .eilseq : .eio)
+            case .ok, .escaped:
+                break
+            }
+        }
+    }
+
+    /// PRACT over the merged run: the guards of the blocks that sit together in one buffer in one
+    /// batched call (as a checked read computes them), then each tuple.
+    func generateTuples(_ write: DataWrite, _ buffer: UnsafeMutableRawBufferPointer) {
+        let run = write.run
+        let guards = GuardTags(storage: buffer.baseAddress! + run.guardOffset, format: geometry.format.guardFormat)
+        var batched = 0..<0
+        if write.interleaved {
+            batched = 0..<run.blockCount
+            computeGuards(run, buffer, into: guards)
+        } else if !write.wholeBlocks.isEmpty {
+            batched = write.wholeBlocks
+            let first = batched.lowerBound
+            context.computeGuards(data: write.blockData(buffer, first).baseAddress!, dataStride: run.L,
+                                  metadata: run.metadata(buffer, first).baseAddress!, metadataStride: run.M,
+                                  count: batched.count, into: guards.advanced(by: first))
+        }
+        for i in 0..<run.blockCount {
+            context.generate(data: write.blockData(buffer, i), metadata: run.metadata(buffer, i),
+                             lba: run.blocks.lowerBound + UInt64(i), computedGuard: batched.contains(i) ? guards[i] : nil)
+        }
     }
 
     // MARK: metadata
@@ -225,10 +216,10 @@ public final class Volume: Sendable {
                     deliver(UnsafeRawBufferPointer(buffer))
                 }
             case .interleaved:
-                let span = Span(geometry: geometry, blocks: blocks)
-                try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                    try io { () throws(SystemError) in try span.load(buffer, from: store) }
-                    span.packMetadata(buffer)
+                let run = BlockRun(geometry: geometry, blocks: blocks)
+                try buffers.withBuffer(byteCount: run.byteCount) { (buffer) throws(VolumeError) in
+                    try io { () throws(SystemError) in try run.load(buffer, from: store) }
+                    run.packMetadata(buffer)
                     let start = Int(byteOffset - blocks.lowerBound * M)
                     deliver(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
                 }
@@ -245,25 +236,19 @@ public final class Volume: Sendable {
         let end = min(byteOffset + UInt64(bytes.count), size)
         let count = Int(end - byteOffset)
         let blocks = (byteOffset / M)...((end - 1) / M)
+        // Pieces of the image to write: one run in the separate layout, one per block interleaved
+        // (never rewriting data bytes, which would turn unwritten blocks into written zeros).
+        var writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)] = []
+        var cursor = byteOffset
+        while cursor < end {
+            let lba = cursor / M
+            let runEnd = geometry.format.layout == .separate ? end : min(end, (lba + 1) * M)
+            writes.append((UnsafeRawBufferPointer(rebasing: bytes[Int(cursor - byteOffset)..<Int(runEnd - byteOffset)]),
+                           geometry.metadataByteOffset(lba: lba) + (cursor - lba * M)))
+            cursor = runEnd
+        }
         try withWriteLocks(blocks) { (locked) throws(VolumeError) in
-            // Pieces of the image to write: one run in the separate layout, one per block interleaved
-            // (never rewriting data bytes, which would turn unwritten blocks into written zeros).
-            var pieces: [(image: Range<UInt64>, source: Range<Int>)] = []
-            var cursor = byteOffset
-            while cursor < end {
-                let lba = cursor / M
-                let within = cursor - lba * M
-                let runEnd = geometry.format.layout == .separate ? end : min(end, (lba + 1) * M)
-                let image = geometry.metadataByteOffset(lba: lba) + within
-                pieces.append((image..<(image + runEnd - cursor), Int(cursor - byteOffset)..<Int(runEnd - byteOffset)))
-                cursor = runEnd
-            }
-            try repairNeighbours(of: pieces.map(\.image), excluding: blocks, locked: locked)
-            try io { () throws(SystemError) in
-                for piece in pieces {
-                    try store.write(UnsafeRawBufferPointer(rebasing: bytes[piece.source]), at: piece.image.lowerBound)
-                }
-            }
+            try store(writes, for: blocks, locked: locked)
         }
         return count
     }
@@ -273,14 +258,13 @@ public final class Volume: Sendable {
     public func regenerateTuple(lba: UInt64) throws(VolumeError) {
         guard !isReadOnly else { throw .readOnly }
         guard geometry.format.isProtected, lba < geometry.blockCount else { throw .noSpace }
-        let span = Span(geometry: geometry, blocks: lba...lba)
+        let run = BlockRun(geometry: geometry, blocks: lba...lba)
         try withWriteLocks(lba...lba) { (locked) throws(VolumeError) in
-            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                try io { () throws(SystemError) in try span.load(buffer, from: store) }
-                context.generate(data: span.dataBytes(buffer, 0), metadata: span.metadata(buffer, 0), lba: lba)
-                let metadata = geometry.metadataByteOffset(lba: lba)
-                try repairNeighbours(of: [metadata..<(metadata + M)], excluding: lba...lba, locked: locked)
-                try io { () throws(SystemError) in try store.write(UnsafeRawBufferPointer(span.metadata(buffer, 0)), at: metadata) }
+            try buffers.withBuffer(byteCount: run.byteCount) { (buffer) throws(VolumeError) in
+                try io { () throws(SystemError) in try run.load(buffer, from: store) }
+                context.generate(data: run.dataBytes(buffer, 0), metadata: run.metadata(buffer, 0), lba: lba)
+                try store([(UnsafeRawBufferPointer(run.metadata(buffer, 0)), geometry.metadataByteOffset(lba: lba))],
+                          for: lba...lba, locked: locked)
             }
         }
     }
@@ -292,24 +276,24 @@ public final class Volume: Sendable {
         guard geometry.format.isProtected, geometry.blockCount > 0 else { return }
         let perChunk = UInt64(max(1, chunkBytes / geometry.logicalBlockSize))
         var first: UInt64 = 0
-        let fullChunk = Span(geometry: geometry, blocks: 0...(perChunk - 1))
+        let fullChunk = BlockRun(geometry: geometry, blocks: 0...(perChunk - 1))
         try buffers.withBuffer(byteCount: fullChunk.byteCountWithGuards) { (buffer) throws(VolumeError) in
             while first < geometry.blockCount {
                 let blocks = first...min(first + perChunk - 1, geometry.blockCount - 1)
-                let span = Span(geometry: geometry, blocks: blocks)
+                let run = BlockRun(geometry: geometry, blocks: blocks)
                 try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
-                    let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
+                    let allocation = unwritten.allocation(of: run.dataRun)
                     if allocation == .hole {
                         for lba in blocks { visit(lba, .unwritten) }
                         return
                     }
-                    try io { () throws(SystemError) in try span.load(buffer, from: store) }
-                    let guards = computeGuards(span, buffer)
-                    for i in 0..<span.blockCount {
+                    try io { () throws(SystemError) in try run.load(buffer, from: store) }
+                    let guards = computeGuards(run, buffer)
+                    for i in 0..<run.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
-                        let data = span.dataBytes(buffer, i)
-                        visit(lba, context.verify(data: data, metadata: UnsafeRawBufferPointer(span.metadata(buffer, i)),
-                                                  lba: lba, unwritten: isUnwritten(lba, allocation, data), computedGuard: guards[i]))
+                        visit(lba, unwritten.verdict(context, lba: lba, allocation: allocation, data: run.dataBytes(buffer, i),
+                                                     metadata: UnsafeRawBufferPointer(run.metadata(buffer, i)),
+                                                     computedGuard: guards[i]))
                     }
                 }
                 first = blocks.upperBound + 1
@@ -325,283 +309,82 @@ public final class Volume: Sendable {
         return report
     }
 
-    /// The guards of every block of a loaded span, in one batched CRC call, kept in the buffer's
-    /// room after the span (`Span.byteCountWithGuards`).
-    func computeGuards(_ span: Span, _ buffer: UnsafeMutableRawBufferPointer) -> GuardTags {
-        let guards = GuardTags(storage: buffer.baseAddress! + span.guardOffset, format: geometry.format.guardFormat)
-        context.computeGuards(data: span.data(buffer, 0).baseAddress!, dataStride: span.dataStride,
-                              metadata: span.metadata(buffer, 0).baseAddress!, metadataStride: span.metadataStride,
-                              count: span.blockCount, into: guards)
+    /// The guards of every block of a loaded run, in one batched CRC call, kept in the buffer's
+    /// room after the run (`BlockRun.byteCountWithGuards`).
+    @discardableResult
+    func computeGuards(_ run: BlockRun, _ buffer: UnsafeMutableRawBufferPointer, into given: GuardTags? = nil) -> GuardTags {
+        let guards = given ?? GuardTags(storage: buffer.baseAddress! + run.guardOffset, format: geometry.format.guardFormat)
+        context.computeGuards(data: run.data(buffer, 0).baseAddress!, dataStride: run.dataStride,
+                              metadata: run.metadata(buffer, 0).baseAddress!, metadataStride: run.metadataStride,
+                              count: run.blockCount, into: guards)
         return guards
     }
 
-    // MARK: unwritten neighbours
+    // MARK: the store step, and unwritten neighbours
 
-    /// Runs `body` holding, exclusively, the stripes a write to `blocks` needs (`lockMask`), which
-    /// it is given.
-    func withWriteLocks<T>(_ blocks: ClosedRange<UInt64>, _ body: (UInt64) throws(VolumeError) -> T) throws(VolumeError) -> T {
-        let mask = lockMask(blocks)
-        return try locks.withLocks(mask, exclusive: true) { () throws(VolumeError) in try body(mask) }
-    }
-
-    /// Blocks a write to `blocks` may touch beyond them: the file system allocates whole units, so
-    /// neighbours within a unit of the data or of the metadata may need their unwritten tuple.
-    func lockMask(_ blocks: ClosedRange<UInt64>) -> UInt64 {
-        guard tracksHoles else { return StripedLocks.mask(blocks) }
-        let unit = UInt64(store.allocationUnit)
-        let margin = unit / L + 2
-        let window = blocks.lowerBound.subtractingClamped(margin)...min(blocks.upperBound + margin, geometry.blockCount - 1)
-        var mask = StripedLocks.mask(window)
-        // Separate layout: metadata writes near the start of the metadata region share a unit with
-        // the last data blocks when the data region does not end on a unit boundary.
-        let metadataHull = alignedHull(geometry.metadataByteOffset(lba: window.lowerBound)
-                                       ..< geometry.metadataByteOffset(lba: window.upperBound) + M, unit: unit)
-        if let shared = geometry.blocksWithData(meeting: metadataHull) { mask |= StripedLocks.mask(shared) }
-        return mask
-    }
-
-    /// Whether block `lba` is unwritten (DESIGN §2), given the allocation of its bytes (nil when
-    /// holes are not tracked) and its data as read. Its data wholly in a hole, as QEMU has it; in
-    /// the interleaved layout also zero data whose tuple lies wholly in a hole — the file system
-    /// allocated the data with a neighbour's, but no PI was ever written for it. Without that, each
-    /// unwritten tuple written into an interleaved image would allocate the next block's data.
-    func isUnwritten(_ lba: UInt64, _ allocation: Allocation?, _ data: UnsafeRawBufferPointer) -> Bool {
-        guard let allocation, allocation != .data else { return false }
-        if allocation.isHole(geometry.dataRangeInImage(lba: lba)) { return true }
-        return geometry.format.layout == .interleaved && allocation.isHole(geometry.tupleRangeInImage(lba: lba))
-            && isAllZero(data)
-    }
-
-    /// Whether block `lba` is unwritten now, by the rule above; false when holes are not tracked
-    /// (no PI, `holes=check`, or an image with no holes when opened). For `difs inject`.
+    /// Whether block `lba` is unwritten now (`UnwrittenRule`). For `difs inject`.
     public func isUnwritten(lba: UInt64) throws(VolumeError) -> Bool {
-        guard tracksHoles, lba < geometry.blockCount else { return false }
-        let span = Span(geometry: geometry, blocks: lba...lba)
+        guard unwritten.isEnabled, lba < geometry.blockCount else { return false }
+        let run = BlockRun(geometry: geometry, blocks: lba...lba)
         return try locks.withLocks(StripedLocks.mask(lba...lba), exclusive: false) { () throws(VolumeError) -> Bool in
-            try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) -> Bool in
-                let allocation = try span.dataAllocation(in: store)
-                try io { () throws(SystemError) in try span.load(buffer, from: store) }
-                return isUnwritten(lba, allocation, span.dataBytes(buffer, 0))
+            try buffers.withBuffer(byteCount: run.byteCount) { (buffer) throws(VolumeError) -> Bool in
+                try io { () throws(SystemError) in try run.load(buffer, from: store) }
+                return unwritten.isUnwritten(lba, unwritten.allocation(of: run.dataRun), data: run.dataBytes(buffer, 0))
             }
         }
     }
 
-    /// Before writing `ranges` of the image: every unwritten block outside `written` whose
-    /// unwritten state the write would end — separate layout: its data shares a file-system unit
-    /// with the write; interleaved: its tuple does — gets the unwritten tuple (all ones) in the same
-    /// operation, so it stays unwritten in difs and in QEMU once the unit is allocated (DESIGN §2).
-    /// The tuples written allocate units too, so this repeats until nothing new is found, within the
-    /// blocks whose stripes are locked.
-    func repairNeighbours(of ranges: [Range<UInt64>], excluding written: ClosedRange<UInt64>,
-                          locked: UInt64) throws(VolumeError) {
-        guard tracksHoles else { return }
-        let unit = UInt64(store.allocationUnit)
-        let interleaved = geometry.format.layout == .interleaved
-        var pending = ranges
-        var unwritten: [UInt64] = []
+    /// Runs `body` holding, exclusively, the stripes a write to `blocks` needs (its own, and its
+    /// unwritten neighbours' when there are holes nearby), which it is given. The need is checked
+    /// again under the locks: a punch may have made holes near the blocks in between.
+    func withWriteLocks<T>(_ blocks: ClosedRange<UInt64>, _ body: (UInt64) throws(VolumeError) -> T) throws(VolumeError) -> T {
+        var mask = unwritten.lockMask(blocks)
+        while true {
+            let held = mask
+            let result = try locks.withLocks(held, exclusive: true) { () throws(VolumeError) -> T? in
+                guard unwritten.lockMask(blocks) & ~held == 0 else { return nil }
+                return try body(held)
+            }
+            if let result { return result }
+            mask |= unwritten.lockMask(blocks)
+        }
+    }
+
+    /// The store step of every change to the image: first the unwritten tuple of each unwritten
+    /// neighbour the writes would allocate (`UnwrittenRule.neighboursToMark`), then the writes, in
+    /// order. The allocation map learns each write.
+    func store(_ writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)], for blocks: ClosedRange<UInt64>,
+               locked: UInt64) throws(VolumeError) {
         try io { () throws(SystemError) in
-            // Find them all first, from the image as it is before this operation writes anything.
-            while let range = pending.popLast() {
-                let hull = alignedHull(range, unit: unit)
-                guard try store.allocation(of: hull) != .data,
-                      let meeting = geometry.blocksWithData(meeting: hull) else { continue }
-                // Interleaved, a block whose tuple meets the hull may start one block earlier.
-                let candidates = interleaved ? meeting.lowerBound.subtractingClamped(1)...meeting.upperBound : meeting
-                for lba in candidates where !written.contains(lba) && !unwritten.contains(lba)
-                    && StripedLocks.covers(locked, lba: lba) {
-                    let block = geometry.blockRangeInImage(lba: lba)
-                    if interleaved && !geometry.tupleRangeInImage(lba: lba).overlaps(hull) { continue }
-                    let allocation = try store.allocation(of: block)
-                    let stillUnwritten = try buffers.withBuffer(byteCount: Int(L)) { (data) throws(SystemError) -> Bool in
-                        if allocation != .hole && interleaved { try store.read(into: data, at: geometry.dataByteOffset(lba: lba)) }
-                        return isUnwritten(lba, allocation, UnsafeRawBufferPointer(data))
-                    }
-                    guard stillUnwritten else { continue }
-                    unwritten.append(lba)
-                    pending.append(geometry.tupleRangeInImage(lba: lba))
+            let ranges = writes.map { $0.byteOffset..<($0.byteOffset + UInt64($0.bytes.count)) }
+            let neighbours = try unwritten.neighboursToMark(writing: ranges, excluding: blocks, locked: locked) {
+                (lba) throws(SystemError) -> [UInt8] in
+                try buffers.withBuffer(byteCount: Int(L)) { (data) throws(SystemError) -> [UInt8] in
+                    try store.read(into: data, at: geometry.dataByteOffset(lba: lba))
+                    return Array(data)
                 }
             }
-            for lba in unwritten {
+            for lba in neighbours {
                 let metadata = geometry.metadataByteOffset(lba: lba)
                 try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
                     try store.read(into: buffer, at: metadata)
                     context.writeUnwrittenTuple(into: buffer)
-                    try store.write(UnsafeRawBufferPointer(buffer), at: metadata)
+                    try writeImage(UnsafeRawBufferPointer(buffer), at: metadata)
                 }
             }
+            for write in writes { try writeImage(write.bytes, at: write.byteOffset) }
         }
     }
 
-    func alignedHull(_ range: Range<UInt64>, unit: UInt64) -> Range<UInt64> {
-        let lower = range.lowerBound / unit * unit
-        let upper = min((range.upperBound + unit - 1) / unit * unit, store.size)
-        return lower..<max(lower, upper)
+    /// Every write to the image file goes through here, so the allocation map stays true.
+    func writeImage(_ bytes: UnsafeRawBufferPointer, at byteOffset: UInt64) throws(SystemError) {
+        guard !bytes.isEmpty else { return }
+        defer { unwritten.map.markWritten(byteOffset..<(byteOffset + UInt64(bytes.count))) }
+        try store.write(bytes, at: byteOffset)
     }
 
     /// Runs store calls, turning their errors into volume errors.
     func io<T>(_ body: () throws(SystemError) -> T) throws(VolumeError) -> T {
         do { return try body() } catch { throw .io(error) }
-    }
-}
-
-extension Geometry {
-    /// Image-file bytes of block `lba`'s tuple.
-    func tupleRangeInImage(lba: UInt64) -> Range<UInt64> {
-        let start = metadataByteOffset(lba: lba) + UInt64(format.tupleOffset)
-        return start..<(start + UInt64(format.tupleSize))
-    }
-
-    /// Image-file bytes of block `lba`: its data, and interleaved its metadata too (one run).
-    func blockRangeInImage(lba: UInt64) -> Range<UInt64> {
-        format.layout == .interleaved ? dataByteOffset(lba: lba)..<(dataByteOffset(lba: lba) + UInt64(format.extendedBlockSize))
-                                      : dataRangeInImage(lba: lba)
-    }
-
-    /// Image-file bytes of block `lba`'s data.
-    func dataRangeInImage(lba: UInt64) -> Range<UInt64> {
-        let start = dataByteOffset(lba: lba)
-        return start..<(start + UInt64(format.logicalBlockSize))
-    }
-}
-
-extension UInt64 {
-    func subtractingClamped(_ other: UInt64) -> UInt64 { self >= other ? self - other : 0 }
-}
-
-/// A run of consecutive blocks held in one buffer: in the separate layout the data of all blocks
-/// then the metadata of all blocks (two contiguous runs of the image); interleaved, the image's
-/// bytes as they lie, data then metadata per block. One read and one write per run.
-struct Span {
-    let geometry: Geometry
-    let blocks: ClosedRange<UInt64>
-    let blockCount: Int
-    let L: Int, M: Int
-
-    init(geometry: Geometry, blocks: ClosedRange<UInt64>) {
-        self.geometry = geometry
-        self.blocks = blocks
-        self.blockCount = Int(blocks.upperBound - blocks.lowerBound) + 1
-        self.L = geometry.logicalBlockSize
-        self.M = geometry.metadataSize
-    }
-
-    var byteCount: Int { blockCount * (L + M) }
-    /// Where a span's guards go in a buffer of `byteCountWithGuards` bytes: after the blocks, aligned.
-    var guardOffset: Int { (byteCount + 7) & ~7 }
-    var byteCountWithGuards: Int { guardOffset + GuardTags.byteCount(blockCount) }
-    /// Bytes from one block's data (metadata) to the next's in the buffer.
-    var dataStride: Int { interleaved ? L + M : L }
-    var metadataStride: Int { interleaved ? L + M : M }
-    var interleaved: Bool { geometry.format.layout == .interleaved }
-    var firstData: UInt64 { geometry.dataByteOffset(lba: blocks.lowerBound) }
-    var firstMetadata: UInt64 { geometry.metadataByteOffset(lba: blocks.lowerBound) }
-
-    func data(_ buffer: UnsafeMutableRawBufferPointer, _ i: Int) -> UnsafeMutableRawBufferPointer {
-        let start = interleaved ? i * (L + M) : i * L
-        return UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + L)])
-    }
-
-    func dataBytes(_ buffer: UnsafeMutableRawBufferPointer, _ i: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(data(buffer, i))
-    }
-
-    func metadata(_ buffer: UnsafeMutableRawBufferPointer, _ i: Int) -> UnsafeMutableRawBufferPointer {
-        let start = interleaved ? i * (L + M) + L : blockCount * L + i * M
-        return UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + M)])
-    }
-
-    /// Image bytes holding the blocks' data (interleaved: the whole run).
-    var dataRun: Range<UInt64> { firstData..<(firstData + UInt64(interleaved ? byteCount : blockCount * L)) }
-    var metadataRun: Range<UInt64> { firstMetadata..<(firstMetadata + UInt64(blockCount * M)) }
-
-    /// Reads the span: one read of the whole run interleaved, a data read and a metadata read separate.
-    func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore) throws(SystemError) {
-        if interleaved {
-            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData)
-        } else {
-            try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(blockCount * L)]), at: firstData)
-            if M > 0 { try store.read(into: metadataBytes(buffer), at: firstMetadata) }
-        }
-    }
-
-    /// What a write needs before merging: all metadata, and the data of partial first/last blocks.
-    func loadForWrite(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore,
-                      head: Bool, tail: Bool, generate: Bool) throws(VolumeError) {
-        if interleaved {
-            do { try load(buffer, from: store) } catch { throw .io(error) }
-            return
-        }
-        do {
-            // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten.
-            if generate && M > 0 && (M > geometry.format.tupleSize || head || tail) {
-                try store.read(into: metadataBytes(buffer), at: firstMetadata)
-            }
-            if head { try store.read(into: data(buffer, 0), at: firstData) }
-            if tail && (blockCount > 1 || !head) {
-                try store.read(into: data(buffer, blockCount - 1), at: firstData + UInt64((blockCount - 1) * L))
-            }
-        } catch { throw .io(error) }
-    }
-
-    /// Interleaved: writes the whole run back, data and metadata together.
-    func storeInterleaved(_ buffer: UnsafeMutableRawBufferPointer, to store: any BlockStore) throws(VolumeError) {
-        precondition(interleaved)
-        do { try store.write(UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData) } catch { throw .io(error) }
-    }
-
-    /// The image ranges a write of the span covers.
-    func imageRanges(writingMetadata: Bool) -> [Range<UInt64>] {
-        interleaved || !writingMetadata || M == 0 ? [dataRun] : [dataRun, metadataRun]
-    }
-
-    func dataAllocation(in store: any BlockStore) throws(VolumeError) -> Allocation {
-        do { return try store.allocation(of: dataRun) } catch { throw .io(error) }
-    }
-
-    /// Copies user bytes into the blocks' data at `byteOffset` from the first block's start.
-    func copyIn(_ buffer: UnsafeMutableRawBufferPointer, bytes: UnsafeRawBufferPointer, at byteOffset: Int) {
-        if !interleaved {
-            UnsafeMutableRawBufferPointer(rebasing: buffer[byteOffset..<(byteOffset + bytes.count)]).copyMemory(from: bytes)
-            return
-        }
-        var source = 0, position = byteOffset
-        while source < bytes.count {
-            let i = position / L, within = position % L
-            let n = min(L - within, bytes.count - source)
-            let target = i * (L + M) + within
-            UnsafeMutableRawBufferPointer(rebasing: buffer[target..<(target + n)])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[source..<(source + n)]))
-            source += n
-            position += n
-        }
-    }
-
-    /// Separate layout: copies the caller's bytes that fall in block `i` into the span's copy of it.
-    func merge(_ caller: UnsafeRawBufferPointer, callerStart: Int, into buffer: UnsafeMutableRawBufferPointer, block i: Int) {
-        let blockStart = i * L - callerStart  // the block's start in the caller's bytes (negative: before them)
-        let from = max(0, blockStart), to = min(caller.count, blockStart + L)
-        let target = data(buffer, i)
-        UnsafeMutableRawBufferPointer(rebasing: target[(from - blockStart)..<(to - blockStart)])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: caller[from..<to]))
-    }
-
-    /// Separate layout: the span's metadata, all blocks.
-    func metadataBytes(_ buffer: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount])
-    }
-
-    /// Interleaved: moves the first `blocks` blocks' data together at the buffer's start.
-    func packData(_ buffer: UnsafeMutableRawBufferPointer, blocks: Int) {
-        guard interleaved, M > 0 else { return }
-        for i in 1..<max(blocks, 1) {
-            (buffer.baseAddress! + i * L).copyMemory(from: buffer.baseAddress! + i * (L + M), byteCount: L)
-        }
-    }
-
-    /// Interleaved: moves every block's metadata together at the buffer's start.
-    func packMetadata(_ buffer: UnsafeMutableRawBufferPointer) {
-        for i in 0..<blockCount {
-            (buffer.baseAddress! + i * M).copyMemory(from: buffer.baseAddress! + i * (L + M) + L, byteCount: M)
-        }
     }
 }

@@ -45,7 +45,10 @@ enum Check {
         }
 
         let geometry = opened.geometry
-        let volume = Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair)
+        let volume: Volume
+        do { volume = try Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair) } catch {
+            return ioFailure("check", path, error)
+        }
         var report = StatusReport(geometry: geometry, policy: options.policy)
         var progress = isatty(STDERR_FILENO) == 1 ? Progress(geometry: geometry) : nil
         do throws(VolumeError) {

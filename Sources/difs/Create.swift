@@ -96,8 +96,8 @@ enum Create {
         } catch {
             return refuse("create", error)
         }
-        let volume = Volume(store: image, geometry: geometry, policy: request.options.policy, readOnly: false)
         do throws(VolumeError) {
+            let volume = try Volume(store: image, geometry: geometry, policy: request.options.policy, readOnly: false)
             if let fill = request.fill { try write(fill, seed: request.seed, to: volume) }
             try volume.synchronize()
         } catch {

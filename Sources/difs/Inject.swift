@@ -58,9 +58,11 @@ enum Inject {
                 throw ConfigError("--value \(value)", "wider than the \(width)-bit \(field.rawValue) field")
             }
             // The mount's own rule for unwritten blocks, which are never checked.
-            let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: true)
             let unwritten: Bool
-            do { unwritten = try volume.isUnwritten(lba: lba) } catch {
+            do throws(VolumeError) {
+                let volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: true)
+                unwritten = try volume.isUnwritten(lba: lba)
+            } catch {
                 guard case .io(let systemError) = error else { throw ConfigError(path, "\(error)") }
                 throw ConfigError(path, systemError.description)
             }

@@ -93,8 +93,14 @@ enum Mount {
             printError("difs: \(imagePath): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
-        let volume = Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
-                            onFailure: { printError("difs: \($0.logLine)") })
+        let volume: Volume
+        do {
+            volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
+                                onFailure: { printError("difs: \($0.logLine)") })
+        } catch {
+            printError("difs: \(imagePath): \(error)")
+            return 2
+        }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
         return FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
                                  foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)

@@ -93,14 +93,6 @@ func refuse(_ command: String, _ error: ConfigError) -> Int32 {
 
 /// A failed image read or write after the arguments were accepted: one line, exit status 2.
 func ioFailure(_ command: String, _ path: String, _ error: VolumeError) -> Int32 {
-    let reason: String
-    switch error {
-    case .io(let systemError): reason = systemError.description
-    case .protection(let failure, _): reason = failure.description
-    case .noSpace: reason = "past the end of the image"
-    case .readOnly: reason = "image is read-only"
-    case .sizeChange: reason = "size change refused"
-    }
-    printError("difs \(command): \(path): \(reason)")
+    printError("difs \(command): \(path): \(error)")
     return 2
 }

@@ -83,6 +83,18 @@ final class MemoryStore: BlockStore {
         }
     }
 
+    /// Whole units inside `bytes` become holes; the bytes of units only partly inside are zeroed.
+    func punchHole(_ bytes: Range<UInt64>) throws(SystemError) {
+        let unit = UInt64(allocationUnit)
+        let lower = (bytes.lowerBound + unit - 1) / unit * unit
+        let upper = bytes.upperBound >= size ? size : bytes.upperBound / unit * unit
+        state.withLock { s in
+            for i in Int(bytes.lowerBound)..<Int(min(bytes.upperBound, size)) { s.bytes[i] = 0 }
+            var u = lower
+            while u < upper { s.allocated[Int(u / unit)] = false; u += unit }
+        }
+    }
+
     func synchronize() throws(SystemError) {}
 
     // MARK: test helpers

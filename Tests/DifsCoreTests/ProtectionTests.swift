@@ -344,6 +344,21 @@ struct ProtectionTests {
         #expect(verdict(check, data: zeros, metadata: metadata, lba: 0) == .failed(failure))
     }
 
+    @Test("verify checks tags only: the LBA 0 exemption and holes belong to UnwrittenRule", arguments: PICase.formats)
+    func verifyIsTagsOnly(c: PICase) {
+        let zeros = [UInt8](repeating: 0, count: c.lbs)
+        let metadata = withTuple([UInt8](repeating: 0, count: c.ms), c, tupleBytes(c.pif, guardTag: 0x0BAD, appTag: 0, refTag: 0))
+        let context = ProtectionContext(format: c.format, policy: Policy(checks: .defaults(for: .type1), holes: .deallocated))
+        guard case .failed(let e) = tagVerdict(context, data: zeros, metadata: metadata, lba: 0) else {
+            Issue.record("verify must report the guard error; forgiving it is the unwritten rule's job")
+            return
+        }
+        #expect(e.kind == .guardTag && e.lba == 0)
+        #expect(verdict(context, data: zeros, metadata: metadata, lba: 0) == .unwritten)
+        #expect(verdict(context, data: zeros, metadata: metadata, lba: 5, unwritten: true) == .unwritten)
+        #expect(tagVerdict(context, data: zeros, metadata: metadata, lba: 5) != .unwritten)
+    }
+
     @Test("The all-zero exemption is for LBA 0 and all-zero data only")
     func lbaZeroExemptionIsNarrow() {
         // pif=2: a zeroed tuple fails the guard of zero data (CRC-64 of 512 zeros is 0x1DE60E2868A782E9).

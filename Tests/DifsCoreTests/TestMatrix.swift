@@ -149,10 +149,24 @@ func generated(_ context: ProtectionContext, data: [UInt8], metadata: [UInt8], l
     return metadata
 }
 
-/// Runs `ProtectionContext.verify` on array bytes.
+/// The mount's verdict on one block's array bytes: `UnwrittenRule.verdict` (the unwritten rule, then
+/// `ProtectionContext.verify`) for block `lba` of an image whose data is a hole (`unwritten`) or
+/// fully allocated.
 func verdict(_ context: ProtectionContext, data: [UInt8], metadata: [UInt8], lba: UInt64,
              unwritten: Bool = false) -> BlockVerdict {
-    data.withUnsafeBytes { d in
-        metadata.withUnsafeBytes { m in context.verify(data: d, metadata: m, lba: lba, unwritten: unwritten) }
+    let geometry = try! Geometry(format: context.format, imageSize: (lba + 1) * UInt64(context.format.extendedBlockSize))
+    let size = geometry.blockCount * UInt64(context.format.extendedBlockSize)
+    let map = AllocationMap(size: size, unit: 4096, extents: unwritten ? [] : [0..<size])
+    let rule = UnwrittenRule(geometry: geometry, policy: context.policy, map: map)
+    return data.withUnsafeBytes { d in
+        metadata.withUnsafeBytes { m in
+            rule.verdict(context, lba: lba, allocation: rule.allocation(of: geometry.dataByteOffset(lba: lba)..<size),
+                         data: d, metadata: m, computedGuard: nil)
+        }
     }
+}
+
+/// `ProtectionContext.verify` alone (tags only) on array bytes.
+func tagVerdict(_ context: ProtectionContext, data: [UInt8], metadata: [UInt8], lba: UInt64) -> BlockVerdict {
+    data.withUnsafeBytes { d in metadata.withUnsafeBytes { m in context.verify(data: d, metadata: m, lba: lba) } }
 }

@@ -21,7 +21,7 @@ struct VolumeFixture {
         self.nlb = nlb
         store = MemoryStore(size: UInt64(nlb * (c.lbs + c.ms)), allocationUnit: allocationUnit)
         let geometry = try Geometry(format: c.format, imageSize: store.size)
-        volume = Volume(store: store, geometry: geometry, policy: policy ?? .defaults(for: c.type), readOnly: readOnly)
+        volume = try Volume(store: store, geometry: geometry, policy: policy ?? .defaults(for: c.type), readOnly: readOnly)
     }
 
     /// DESIGN §1: image byte of block `lba`'s data.
@@ -131,17 +131,18 @@ struct VolumeTests {
     @Test("pract=0 writes data and leaves the metadata alone, so the old tuple then fails")
     func noGenerationWithPractOff() throws {
         let c = PICase(lbs: 512, ms: 8, pif: .crc16, pil: .last, layout: .separate, type: .type1)
-        let f = try VolumeFixture(c, nlb: 4, policy: Policy(checks: .defaults(for: .type1), generateOnWrite: false))
-        // Seed valid PI with a generating volume over the same store.
-        let seeded = Volume(store: f.store, geometry: f.volume.geometry, policy: .defaults(for: .type1), readOnly: false)
+        // Seed valid PI with a generating volume, then open the image again with pract=0.
+        let f = try VolumeFixture(c, nlb: 4)
         let blocks = (0..<4).map { patternBlock(lba: UInt64($0), size: 512) }
-        _ = try blocks.flatMap { $0 }.withUnsafeBytes { try seeded.writeData(at: 0, $0) }
+        _ = try blocks.flatMap { $0 }.withUnsafeBytes { try f.volume.writeData(at: 0, $0) }
+        let practOff = try Volume(store: f.store, geometry: f.volume.geometry,
+                                  policy: Policy(checks: .defaults(for: .type1), generateOnWrite: false), readOnly: false)
         let metadataBefore = f.store.bytes(2048..<2080)
-        #expect(try f.write(at: 512, [UInt8](repeating: 0xFF, count: 512)) == 512)
+        #expect(try [UInt8](repeating: 0xFF, count: 512).withUnsafeBytes { try practOff.writeData(at: 512, $0) } == 512)
         #expect(f.store.bytes(2048..<2080) == metadataBefore)
         #expect(f.storedData(1) == [UInt8](repeating: 0xFF, count: 512))
         #expect(throws: VolumeError.protection(f.guardError(1, stored: f.storedGuard(1)), .eio)) {
-            try f.read(at: 512, count: 512)
+            try practOff.readData(at: 512, count: 512) { _ in }
         }
     }
 
@@ -196,12 +197,12 @@ struct VolumeTests {
     func reportMode(c: PICase) throws {
         let seen = Mutex<[UInt64]>([])
         let f0 = try VolumeFixture(c)
-        let volume = Volume(store: f0.store, geometry: f0.volume.geometry,
-                            policy: Policy(checks: .defaults(for: .type1), errors: .report), readOnly: false,
-                            onFailure: { error in seen.withLock { $0.append(error.lba) } })
         let blocks = try f0.fill()
         f0.store.flip(byteAt: f0.dataPos(1) + 5)
         f0.store.flip(byteAt: f0.dataPos(4) + 5)
+        let volume = try Volume(store: f0.store, geometry: f0.volume.geometry,
+                            policy: Policy(checks: .defaults(for: .type1), errors: .report), readOnly: false,
+                            onFailure: { error in seen.withLock { $0.append(error.lba) } })
         var expected = blocks.flatMap { $0 }
         expected[f0.L + 5] ^= 1
         expected[4 * f0.L + 5] ^= 1
@@ -414,7 +415,7 @@ struct VolumeTests {
         let c = PICase(lbs: 512, ms: 8, pif: .crc16, pil: .last, layout: .separate, type: .type1)
         let writer = try VolumeFixture(c, nlb: 4)
         let blocks = try writer.fill()
-        let ro = Volume(store: writer.store, geometry: writer.volume.geometry, policy: .defaults(for: .type1), readOnly: true)
+        let ro = try Volume(store: writer.store, geometry: writer.volume.geometry, policy: .defaults(for: .type1), readOnly: true)
         let before = writer.store.snapshot
         #expect(throws: VolumeError.readOnly) { _ = try [UInt8](repeating: 1, count: 512).withUnsafeBytes { try ro.writeData(at: 0, $0) } }
         #expect(throws: VolumeError.readOnly) { _ = try [UInt8](repeating: 1, count: 8).withUnsafeBytes { try ro.writeMetadata(at: 0, $0) } }
@@ -480,7 +481,7 @@ struct VolumeTests {
         let f = try VolumeFixture(c, nlb: 8)
         #expect(try f.read(at: 0, count: 8 * 512) == [UInt8](repeating: 0, count: 8 * 512))
         #expect(try f.verdicts() == [BlockVerdict](repeating: .unwritten, count: 8))
-        let checked = Volume(store: f.store, geometry: f.volume.geometry,
+        let checked = try Volume(store: f.store, geometry: f.volume.geometry,
                              policy: Policy(checks: .defaults(for: .type1), holes: .check), readOnly: false)
         var verdicts: [BlockVerdict] = []
         try checked.scan { _, v in verdicts.append(v) }

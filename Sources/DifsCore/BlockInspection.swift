@@ -32,23 +32,23 @@ extension Volume {
         var first = blocks.lowerBound
         while first <= blocks.upperBound {
             let run = first...min(first + perChunk - 1, blocks.upperBound)
-            let span = Span(geometry: geometry, blocks: run)
+            let blockRun = BlockRun(geometry: geometry, blocks: run)
             try locks.withLocks(StripedLocks.mask(run), exclusive: false) { () throws(VolumeError) in
-                try buffers.withBuffer(byteCount: span.byteCount) { (buffer) throws(VolumeError) in
-                    let allocation = tracksHoles ? try span.dataAllocation(in: store) : nil
-                    try io { () throws(SystemError) in try span.load(buffer, from: store) }
-                    for i in 0..<span.blockCount {
+                try buffers.withBuffer(byteCount: blockRun.byteCount) { (buffer) throws(VolumeError) in
+                    let allocation = unwritten.allocation(of: blockRun.dataRun)
+                    try io { () throws(SystemError) in try blockRun.load(buffer, from: store) }
+                    for i in 0..<blockRun.blockCount {
                         let lba = run.lowerBound + UInt64(i)
-                        let data = span.dataBytes(buffer, i)
-                        let metadata = UnsafeRawBufferPointer(span.metadata(buffer, i))
+                        let data = blockRun.dataBytes(buffer, i)
+                        let metadata = UnsafeRawBufferPointer(blockRun.metadata(buffer, i))
                         var tuple: PITuple?, computed: UInt64?, verdict = BlockVerdict.ok, inHole = false
                         if format.isProtected {
                             tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[format.tupleOffset...]),
                                             format: format.guardFormat)
                             computed = context.computeGuard(data: data, metadata: metadata)
-                            inHole = isUnwritten(lba, allocation, data)
-                            verdict = context.verify(data: data, metadata: metadata, lba: lba, unwritten: inHole,
-                                                     computedGuard: computed)
+                            inHole = unwritten.isUnwritten(lba, allocation, data: data)
+                            verdict = unwritten.verdict(context, lba: lba, allocation: allocation, data: data,
+                                                        metadata: metadata, computedGuard: computed)
                         }
                         visit(BlockInspection(lba: lba, metadata: Array(metadata),
                                               dataByteOffset: geometry.dataByteOffset(lba: lba),

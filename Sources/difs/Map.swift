@@ -36,7 +36,10 @@ enum Map {
         } catch {
             return refuse("map", error)
         }
-        let volume = Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true)
+        let volume: Volume
+        do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
+            return ioFailure("map", path, error)
+        }
         var map = BlockMap(blockCount: opened.geometry.blockCount, blocksPerCell: blocksPerCell)
         do throws(VolumeError) {
             try volume.scan(chunkBytes: 4 << 20) { lba, verdict in map.add(lba: lba, verdict) }

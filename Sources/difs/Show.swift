@@ -32,7 +32,10 @@ enum Show {
             return refuse("show", error)
         }
 
-        let volume = Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true)
+        let volume: Volume
+        do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
+            return ioFailure("show", path, error)
+        }
         let header = StatusReport(geometry: opened.geometry, policy: options.policy)
         var failing = false
         var out = json ? "{\n  \"image\": \(Check.jsonString(path)),\n  \"format\": \(Check.formatJSON(header.geometry.format)),\n  \"policy\": \(Check.policyJSON(header.policy)),\n  \"blocks\": ["

@@ -10,7 +10,7 @@ struct BlockMapTests {
     func smallVolume() throws -> Volume {
         let store = MemoryStore(size: 8 * 520, allocationUnit: 512)
         let geometry = try Geometry(format: Format(logicalBlockSize: 512, metadataSize: 8), imageSize: store.size)
-        let volume = Volume(store: store, geometry: geometry, policy: .defaults(for: .type1), readOnly: false)
+        let volume = try Volume(store: store, geometry: geometry, policy: .defaults(for: .type1), readOnly: false)
         var data: [UInt8] = []
         for lba in 0..<5 { data += lba == 1 ? [UInt8](repeating: 0xFF, count: 512) : patternBlock(lba: UInt64(lba), size: 512) }
         _ = try data.withUnsafeBytes { try volume.writeData(at: 0, $0) }

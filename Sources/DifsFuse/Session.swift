@@ -1,6 +1,7 @@
 // The session lifecycle, as in libfuse's examples: new → signal handlers → mount → daemonize →
 // loop → remove handlers → unmount → destroy.
 import CFuse3
+import DifsCommandLine
 import DifsCore
 #if canImport(Glibc)
 import Glibc
@@ -57,12 +58,6 @@ public enum FuseSession {
     }
 
     public static var libfuseVersion: String { String(cString: fuse_pkgversion()) }
-}
-
-/// One line to standard error, in one write(2) so lines from threads never interleave.
-public func printError(_ line: String) {
-    var bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
 extension String {

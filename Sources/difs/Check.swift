@@ -1,7 +1,7 @@
 // `difs check`: scans every block with the mount's verdicts (Volume.scan) and prints the pi-status
 // report or the same fields as JSON; exit 0 when no block fails, 1 when some do, 2 on errors.
+import DifsCommandLine
 import DifsCore
-import DifsFuse
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,39 +10,29 @@ enum Check {
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
     static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
+        let command: CheckCommand
         var map: BlockMap?
         let opened: OpenedImage
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--max-errors", "--blocks-per-cell"],
-                                               switches: ["--json", "--map", "--repair", "--yes", "-h", "--help"])
-            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
-            path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
-            json = args.switches.contains("--json")
-            maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
-            repair = args.switches.contains("--repair")
-            if repair && !args.switches.contains("--yes") {
-                throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
-            }
-            opened = try OpenedImage(path: path, format: options.format, readOnly: !repair, command: "check")
+            let args = try SubcommandArguments(arguments, valued: CheckCommand.valued, switches: CheckCommand.switches)
+            if args.wantsHelp { printHelp(); return 0 }
+            command = try CheckCommand(args)
+            let path = command.path, repair = command.repair
+            opened = try OpenedImage(path: path, format: command.options.format, readOnly: !repair, command: "check")
             if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
             if repair && !opened.file.lockExclusively() {
                 throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
             }
-            let perCellText = args.values["--blocks-per-cell"]
-            if args.switches.contains("--map") {
-                if json { throw ConfigError("--map and --json", "choose one (the map is text)") }
-                let requested = try perCellText.map { (t) throws(ConfigError) in try parseCount(t, flag: "--blocks-per-cell") }
-                let perCell = try Map.cellSize(requested, blockCount: opened.geometry.blockCount, format: options.format,
-                                               defaultCells: Map.textCells)
+            if command.map {
+                let perCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
+                                                      defaultCells: MapCommand.textCells)
                 map = BlockMap(blockCount: opened.geometry.blockCount, blocksPerCell: perCell)
-            } else if perCellText != nil {
-                throw ConfigError("--blocks-per-cell", "only with --map")
             }
         } catch {
             return refuse("check", error)
         }
+        let path = command.path, options = command.options, json = command.json
+        let maxErrors = command.maxErrors, repair = command.repair
 
         let geometry = opened.geometry
         let volume: Volume
@@ -143,7 +133,7 @@ enum Check {
               --max-errors N   list at most N failing blocks (the counts stay complete)
               --map            then a map of the image, a cell per run of blocks showing its worst
                                state (coloured on a terminal; see difs map -h)
-              --blocks-per-cell N   blocks per cell of --map (default: at most \(Map.textCells) cells)
+              --blocks-per-cell N   blocks per cell of --map (default: at most \(MapCommand.textCells) cells)
               --repair --yes   then rewrite the PI of every failing block from its current data
                                (for images whose data is known good); exit 0 once repaired
             A progress line (blocks, MB/s, ETA) shows on stderr when it is a terminal and the scan

@@ -1,7 +1,7 @@
 // `difs map`: the whole image as a grid, each cell a run of blocks coloured by its worst state,
 // drawn as SVG (`--svg FILE`) or as text on a terminal (also `difs check --map`).
+import DifsCommandLine
 import DifsCore
-import DifsFuse
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,33 +9,25 @@ import Glibc
 enum Map {
     static let usage = "usage: difs map IMAGE [-o OPT,...] [--svg FILE] [--blocks-per-cell N]"
 
-    /// Columns of the grid; SVG maps aim for at most 64 rows, text maps for 16.
-    static let columns = 64
-    static let svgCells: UInt64 = 64 * 64
-    static let textCells: UInt64 = 64 * 16
+    static let columns = MapCommand.columns
 
     static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, svgPath: String?
-        let opened: OpenedImage
-        let blocksPerCell: UInt64
+        let command: MapCommand, opened: OpenedImage, blocksPerCell: UInt64
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--svg", "--blocks-per-cell"],
-                                               switches: ["-h", "--help"])
-            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
-            path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
-            svgPath = args.values["--svg"]
-            if let svgPath, svgPath.isEmpty { throw ConfigError("--svg", "needs a file name (- for stdout)") }
-            let requested = try args.values["--blocks-per-cell"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--blocks-per-cell") }
-            opened = try OpenedImage(path: path, format: options.format, readOnly: true, command: "map")
-            blocksPerCell = try cellSize(requested, blockCount: opened.geometry.blockCount, format: options.format,
-                                         defaultCells: svgPath == nil ? textCells : svgCells)
-            if let svgPath, svgPath != "-", sameFile(svgPath, path) {
+            let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
+            if args.wantsHelp { printHelp(); return 0 }
+            command = try MapCommand(args)
+            opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "map")
+            blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
+                                                    defaultCells: command.svgPath == nil ? MapCommand.textCells : MapCommand.svgCells)
+            if let svgPath = command.svgPath, svgPath != "-", sameFile(svgPath, command.path) {
                 throw ConfigError("--svg \(svgPath)", "is the image itself; choose another file")
             }
         } catch {
             return refuse("map", error)
         }
+        let path = command.path, options = command.options, svgPath = command.svgPath
+
         let volume: Volume
         do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
             return ioFailure("map", path, error)
@@ -60,19 +52,6 @@ enum Map {
             return 2
         }
         return failing ? 1 : 0
-    }
-
-    /// Blocks per cell: the one asked for (refused when zero or when it would draw more than
-    /// `BlockMap.maxCells` cells), or the smallest power of two within `defaultCells` cells.
-    static func cellSize(_ requested: UInt64?, blockCount: UInt64, format: Format, defaultCells: UInt64) throws(ConfigError) -> UInt64 {
-        guard format.isProtected else { throw ConfigError("-o pi=0", "no protection information to map") }
-        guard let requested else { return BlockMap.blocksPerCell(blockCount: blockCount, cells: defaultCells) }
-        guard requested > 0 else { throw ConfigError("--blocks-per-cell 0", "expected at least one block per cell") }
-        let cells = (blockCount + requested - 1) / requested
-        guard cells <= BlockMap.maxCells else {
-            throw ConfigError("--blocks-per-cell \(requested)", "would draw \(cells) cells (at most \(BlockMap.maxCells)); use at least \(BlockMap.blocksPerCell(blockCount: blockCount, cells: BlockMap.maxCells))")
-        }
-        return requested
     }
 
     // MARK: colours and letters
@@ -243,7 +222,7 @@ enum Map {
               --svg FILE             write an SVG picture (- for stdout) with the format line and a legend;
                                      without it, a text map on stdout (coloured on a terminal)
               --blocks-per-cell N    blocks per cell (default: the smallest power of two giving at most
-                                     \(svgCells) cells in SVG, \(textCells) in text; at most \(BlockMap.maxCells) cells)
+                                     \(MapCommand.svgCells) cells in SVG, \(MapCommand.textCells) in text; at most \(BlockMap.maxCells) cells)
             Text letters: . ok  - unwritten  e escaped  R reftag  A apptag  G guard.
             Exit status: 0 no block fails, 1 some block fails, 2 usage or I/O error.
             """)

@@ -1,4 +1,5 @@
 // Parsing and validating a mount command line, then handing the volume to the FUSE session.
+import DifsCommandLine
 import DifsCore
 import DifsFuse
 #if canImport(Glibc)
@@ -8,62 +9,14 @@ import Glibc
 enum Mount {
     static let usage = "usage: difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT[,OPT...]]   (difs -h for options)"
 
-    /// Everything from the command line, before anything is opened.
-    struct CommandLine {
-        var image: String?
-        var mountpoint: String?
-        var foreground = false
-        var debug = false
-        var singleThreaded = false
-        var help = false
-        var version = false
-        var optionGroups: [String] = []
-    }
-
-    static func parse(_ arguments: [String]) throws(ConfigError) -> CommandLine {
-        var line = CommandLine()
-        var i = 0
-        while i < arguments.count {
-            let arg = arguments[i]
-            switch arg {
-            case "-h", "--help": line.help = true
-            case "-V", "--version": line.version = true
-            case "-f": line.foreground = true
-            case "-d", "--debug": line.debug = true; line.foreground = true
-            case "-s": line.singleThreaded = true
-            case "-o":
-                i += 1
-                guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
-                line.optionGroups.append(arguments[i])
-            default:
-                if arg.hasPrefix("-o") {
-                    line.optionGroups.append(String(arg.dropFirst(2)))
-                } else if arg.hasPrefix("-") && arg.count > 1 {
-                    throw ConfigError(arg, "unknown flag")
-                } else if line.image == nil {
-                    line.image = arg
-                } else if line.mountpoint == nil {
-                    line.mountpoint = arg
-                } else {
-                    throw ConfigError(arg, "unexpected argument (IMAGE and MOUNTPOINT are already given)")
-                }
-            }
-            i += 1
-        }
-        return line
-    }
-
     static func main(_ arguments: [String]) -> Int32 {
-        let line: CommandLine
+        let line: MountCommandLine
         let options: Options
         do throws(ConfigError) {
-            line = try parse(arguments)
+            line = try MountCommandLine.parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            options = try Options.parse(line.optionGroups)
-            guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
-            guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
-            _ = image
+            options = try line.validated().options
         } catch {
             printError(error.description)
             printError(usage)
@@ -72,7 +25,7 @@ enum Mount {
         return mount(line, options)
     }
 
-    static func mount(_ line: CommandLine, _ options: Options) -> Int32 {
+    static func mount(_ line: MountCommandLine, _ options: Options) -> Int32 {
         let imagePath = line.image!, mountpoint = line.mountpoint!
         let image: ImageFile
         let geometry: Geometry

@@ -1,36 +1,23 @@
 // `difs show`: one block (or a few) taken apart: the stored tuple beside the computed guard and the
 // expected tags, the verdict of the mount's own check and why, and the metadata bytes in hex.
+import DifsCommandLine
 import DifsCore
-import DifsFuse
 
 enum Show {
     static let usage = "usage: difs show IMAGE --lba N [--count C] [-o OPT,...] [--json]"
 
     static func main(_ arguments: [String]) -> Int32 {
-        let path: String, options: Options, json: Bool, first: UInt64, count: UInt64
-        let opened: OpenedImage
+        let command: ShowCommand, opened: OpenedImage, blocks: ClosedRange<UInt64>
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--lba", "--count"],
-                                               switches: ["--json", "-h", "--help"])
-            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
-            path = try args.image()
-            options = try Options.parse(args.optionGroups, passThroughAllowed: false)
-            json = args.switches.contains("--json")
-            guard let lbaText = args.values["--lba"] else { throw ConfigError("--lba N", "missing: which block?") }
-            first = try parseCount(lbaText, flag: "--lba")
-            count = try args.values["--count"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--count") } ?? 1
-            guard count > 0 else { throw ConfigError("--count 0", "expected at least one block") }
-            opened = try OpenedImage(path: path, format: options.format, readOnly: true, command: "show")
-            let blocks = opened.geometry.blockCount
-            guard first < blocks else {
-                throw ConfigError("--lba \(first)", "past the last block (the image has \(blocks) blocks)")
-            }
-            guard count <= blocks - first else {
-                throw ConfigError("--count \(count)", "runs past the last block (the image has \(blocks) blocks; at most \(blocks - first) from lba \(first))")
-            }
+            let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
+            if args.wantsHelp { printHelp(); return 0 }
+            command = try ShowCommand(args)
+            opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "show")
+            blocks = try command.blocks(in: opened.geometry.blockCount)
         } catch {
             return refuse("show", error)
         }
+        let path = command.path, options = command.options, json = command.json
 
         let volume: Volume
         do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
@@ -42,7 +29,7 @@ enum Show {
                        : header.formatLine + "\n" + header.policyLine + "\n"
         var index = 0
         do throws(VolumeError) {
-            try volume.inspect(blocks: first...(first + count - 1)) { block in
+            try volume.inspect(blocks: blocks) { block in
                 if block.verdict.isFailure { failing = true }
                 if json {
                     out += (index == 0 ? "\n" : ",\n") + renderJSON(block, volume: volume)

@@ -1,5 +1,6 @@
 // The difs executable: `difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT,...]` mounts; a first word
 // naming a subcommand runs it instead.
+import DifsCommandLine
 import DifsCore
 import DifsFuse
 #if canImport(Glibc)

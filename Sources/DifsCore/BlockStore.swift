@@ -31,6 +31,10 @@ public protocol BlockStore: Sendable {
     /// The file system's own answer (SEEK_DATA/SEEK_HOLE): asked once, when the allocation map
     /// is built; requests ask the map.
     func allocation(of bytes: Range<UInt64>) throws(SystemError) -> Allocation
+    /// Allocates `bytes` without changing any byte (fallocate KEEP_SIZE), so the writes that follow
+    /// cannot fail for want of space. Throws ENOSPC, EDQUOT or EFBIG with nothing changed; a file
+    /// system without fallocate answers EOPNOTSUPP.
+    func reserve(_ bytes: Range<UInt64>) throws(SystemError)
     /// Deallocates the whole file-system units inside `bytes` and zeroes the rest of them
     /// (fallocate PUNCH_HOLE | KEEP_SIZE); the size stays.
     func punchHole(_ bytes: Range<UInt64>) throws(SystemError)
@@ -46,4 +50,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         self.operation = operation
     }
     public var description: String { "\(operation): \(errnoDescription(errno))" }
+
+    /// Linux's EOPNOTSUPP, for the pure-Swift core (which does not import Glibc).
+    public static let notSupported: Int32 = 95
+    /// Linux's ENOSPC.
+    public static let noSpace: Int32 = 28
 }

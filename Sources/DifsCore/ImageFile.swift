@@ -92,6 +92,13 @@ public final class ImageFile: BlockStore {
         guard retryingEINTR({ fsync(descriptor) }) == 0 else { throw SystemError(errno: errno, operation: "fsync of image") }
     }
 
+    public func reserve(_ bytes: Range<UInt64>) throws(SystemError) {
+        guard !bytes.isEmpty else { return }
+        guard retryingEINTR({ difs_fallocate(descriptor, DIFS_FALLOC_KEEP_SIZE, Int64(bytes.lowerBound), Int64(bytes.count)) }) == 0 else {
+            throw SystemError(errno: errno, operation: "reserving space in the image at byte \(bytes.lowerBound)")
+        }
+    }
+
     public func punchHole(_ bytes: Range<UInt64>) throws(SystemError) {
         guard !bytes.isEmpty else { return }
         let mode = DIFS_FALLOC_PUNCH_HOLE | DIFS_FALLOC_KEEP_SIZE

@@ -364,6 +364,7 @@ public final class Volume: Sendable {
                     return Array(data)
                 }
             }
+            try reserveSpace(for: ranges + neighbours.map { geometry.metadataByteOffset(lba: $0)..<(geometry.metadataByteOffset(lba: $0) + M) })
             for lba in neighbours {
                 let metadata = geometry.metadataByteOffset(lba: lba)
                 try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
@@ -373,6 +374,20 @@ public final class Volume: Sendable {
                 }
             }
             for write in writes { try writeImage(write.bytes, at: write.byteOffset) }
+        }
+    }
+
+    /// Secures the space of every unit the writes will allocate before any byte changes, so ENOSPC,
+    /// EDQUOT or EFBIG reach the writer with the image as it was. Units already allocated cost
+    /// nothing (the map says so); a file system without fallocate (EOPNOTSUPP) is written without
+    /// this guarantee, as before.
+    func reserveSpace(for ranges: [Range<UInt64>]) throws(SystemError) {
+        for range in ranges where !range.isEmpty {
+            let hull = unwritten.map.unitHull(range)
+            guard unwritten.map.hasHole(in: hull) else { continue }
+            do { try store.reserve(hull) } catch where error.errno == SystemError.notSupported {
+                return
+            }
         }
     }
 

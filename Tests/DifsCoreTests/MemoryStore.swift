@@ -10,7 +10,12 @@ final class MemoryStore: BlockStore {
     private struct State {
         var bytes: [UInt8]
         var allocated: [Bool]
+        /// Units taken by `reserve` (fallocate): counted against the capacity, still holes to SEEK.
+        var reserved: Set<Int> = []
         var writeCalls = 0
+        /// How many units the file system can hold (nil: unlimited); past it writes fail with ENOSPC.
+        var capacityUnits: Int?
+        var usedUnits: Int { allocated.filter { $0 }.count + reserved.filter { !allocated[$0] }.count }
     }
 
     let size: UInt64
@@ -48,16 +53,41 @@ final class MemoryStore: BlockStore {
         guard byteOffset + UInt64(bytes.count) <= size else {
             throw SystemError(errno: 27 /* EFBIG */, operation: "MemoryStore write past its fixed size")
         }
-        state.withLock { s in
+        // As a file system does: unit by unit, so a write that runs out of space has changed the
+        // bytes before the unit it could not allocate.
+        let failed: Bool = state.withLock { s in
             s.writeCalls += 1
-            for i in 0..<bytes.count { s.bytes[Int(byteOffset) + i] = bytes[i] }
-            if bytes.count > 0 {
-                let first = Int(byteOffset) / allocationUnit
-                let last = (Int(byteOffset) + bytes.count - 1) / allocationUnit
-                for u in first...last { s.allocated[u] = true }
+            var i = 0
+            while i < bytes.count {
+                let at = Int(byteOffset) + i
+                let u = at / allocationUnit
+                if !s.allocated[u] {
+                    if !s.reserved.contains(u), let capacity = s.capacityUnits, s.usedUnits >= capacity { return true }
+                    s.allocated[u] = true
+                }
+                let n = min(bytes.count - i, (u + 1) * allocationUnit - at)
+                for k in 0..<n { s.bytes[at + k] = bytes[i + k] }
+                i += n
             }
+            return false
         }
+        if failed { throw SystemError(errno: SystemError.noSpace, operation: "MemoryStore write: no space left") }
     }
+
+    func reserve(_ bytes: Range<UInt64>) throws(SystemError) {
+        guard !bytes.isEmpty else { return }
+        let first = Int(bytes.lowerBound) / allocationUnit, last = Int(bytes.upperBound - 1) / allocationUnit
+        let refused: Bool = state.withLock { s in
+            let new = (first...last).filter { !s.allocated[$0] && !s.reserved.contains($0) }
+            if let capacity = s.capacityUnits, s.usedUnits + new.count > capacity { return true }
+            s.reserved.formUnion(new)
+            return false
+        }
+        if refused { throw SystemError(errno: SystemError.noSpace, operation: "MemoryStore reserve: no space left") }
+    }
+
+    /// Limits the units the store can hold, as a small file system would.
+    func limitCapacity(toUnits units: Int) { state.withLock { $0.capacityUnits = units } }
 
     func allocation(of range: Range<UInt64>) throws(SystemError) -> Allocation {
         guard !range.isEmpty else { return .hole }
@@ -91,7 +121,7 @@ final class MemoryStore: BlockStore {
         state.withLock { s in
             for i in Int(bytes.lowerBound)..<Int(min(bytes.upperBound, size)) { s.bytes[i] = 0 }
             var u = lower
-            while u < upper { s.allocated[Int(u / unit)] = false; u += unit }
+            while u < upper { s.allocated[Int(u / unit)] = false; s.reserved.remove(Int(u / unit)); u += unit }
         }
     }
 

@@ -83,11 +83,12 @@ struct BlockRun {
 
     /// What a write needs before merging: all metadata, and the data of partial first/last blocks.
     func loadForWrite(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore,
-                      head: Bool, tail: Bool, generate: Bool) throws(SystemError) {
+                      head: Bool, tail: Bool, generate: Bool, oldMetadata: Bool) throws(SystemError) {
         if interleaved { return try load(buffer, from: store) }
         do {
-            // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten.
-            if generate && M > 0 && (M > geometry.format.tupleSize || head || tail) {
+            // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten
+            // (unless the intent log wants the old metadata).
+            if generate && M > 0 && (M > geometry.format.tupleSize || head || tail || oldMetadata) {
                 try store.read(into: metadataBytes(buffer), at: firstMetadata)
             }
             if head { try store.read(into: data(buffer, 0), at: firstData) }

@@ -56,3 +56,26 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Linux's ENOSPC.
     public static let noSpace: Int32 = 28
 }
+
+// The standard library's withUnsafeBytes rethrows untyped errors; these keep `SystemError`.
+extension Array where Element == UInt8 {
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws(SystemError) -> T) throws(SystemError) -> T {
+        var result: Result<T, SystemError>?
+        withUnsafeBytes { raw in result = Result { () throws(SystemError) in try body(raw) } }
+        return try result!.get()
+    }
+
+    mutating func withMutableBytes<T>(_ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> T) throws(SystemError) -> T {
+        var result: Result<T, SystemError>?
+        withUnsafeMutableBytes { raw in result = Result { () throws(SystemError) in try body(raw) } }
+        return try result!.get()
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws(SystemError) -> T) throws(SystemError) -> T {
+        var result: Result<T, SystemError>?
+        withUnsafeBytes { raw in result = Result { () throws(SystemError) in try body(raw) } }
+        return try result!.get()
+    }
+}

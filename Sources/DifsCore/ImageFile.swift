@@ -133,6 +133,19 @@ public final class ImageFile: BlockStore {
 }
 
 extension ImageFile {
+    /// Opens the sidecar at `path` for reading and writing, creating it (mode 0600) when missing;
+    /// never through a symbolic link, and only a regular file.
+    public static func openSidecar(path: String) throws(ConfigError) -> ImageFile {
+        let fd = retryingEINTR { open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw ConfigError(path, errnoDescription(errno)) }
+        // Re-opened by its descriptor's /proc link, which names this very file, not the path again.
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw ConfigError(path, "not a regular file") }
+        return try ImageFile(path: "/proc/self/fd/\(fd)", readOnly: false)
+    }
+
     /// Makes `path` a regular file of `size` bytes that are all holes (`difs create`): a new file,
     /// or with `replacing` an existing regular file emptied first, unless a mount holds its lock.
     /// Nothing is changed when it refuses. The file is closed again; open it with `init`.

@@ -45,12 +45,15 @@ public final class Volume: Sendable {
     let failedReadCount = Atomic<UInt64>(0)
     /// Called once for every PI failure a read meets (the adapter logs it).
     let onFailure: @Sendable (PIError) -> Void
+    /// Where PRACT writes record their intent (the mount's; nil for the offline subcommands).
+    public let intentLog: IntentLog?
 
     /// Opens the volume over `store`, reading the image's allocation once (the only time the file
     /// system is asked about holes: the caller holds the image's lock, so nobody else changes it).
-    public init(store: any BlockStore, geometry: Geometry, policy: Policy, readOnly: Bool,
+    public init(store: any BlockStore, geometry: Geometry, policy: Policy, readOnly: Bool, intentLog: IntentLog? = nil,
                 onFailure: @escaping @Sendable (PIError) -> Void = { _ in }) throws(VolumeError) {
         self.store = store
+        self.intentLog = intentLog
         self.geometry = geometry
         self.context = ProtectionContext(format: geometry.format, policy: policy)
         self.isReadOnly = readOnly
@@ -135,24 +138,65 @@ public final class Volume: Sendable {
         guard !isReadOnly else { throw .readOnly }
         guard !bytes.isEmpty else { return 0 }
         guard byteOffset < geometry.dataSize else { throw .noSpace }
-        let write = DataWrite(geometry: geometry, byteOffset: byteOffset, bytes: bytes,
-                              generate: geometry.format.isProtected && policy.generateOnWrite)
+        let generate = geometry.format.isProtected && policy.generateOnWrite
+        let log = generate ? intentLog : nil
+        // A write longer than one intent record goes as several, each whole and recorded.
+        if let log, bytes.count > (log.maxBlocks - 2) * Int(L) {
+            let piece = (log.maxBlocks - 2) * Int(L) - Int(byteOffset % L)
+            let first = try writeData(at: byteOffset, UnsafeRawBufferPointer(rebasing: bytes[0..<piece]))
+            guard byteOffset + UInt64(first) < geometry.dataSize else { return first }
+            return first + (try writeData(at: byteOffset + UInt64(first), UnsafeRawBufferPointer(rebasing: bytes[piece...])))
+        }
+        let write = DataWrite(geometry: geometry, byteOffset: byteOffset, bytes: bytes, generate: generate)
         try withWriteLocks(write.blocks) { (locked) throws(VolumeError) in
             let bufferSize = write.isDataOnly ? 0 : write.run.byteCountWithGuards
             try buffers.withBuffer(byteCount: bufferSize) { (buffer) throws(VolumeError) in
                 if !write.isDataOnly {
                     try io { () throws(SystemError) in
                         try write.run.loadForWrite(buffer, from: store, head: write.headPartial, tail: write.tailPartial,
-                                                   generate: write.generate)
+                                                   generate: write.generate, oldMetadata: log != nil)
                     }
                 }
+                var intent = try log.map { (log) throws(VolumeError) in try recordOld(write, buffer, log) }
                 if write.generate { try checkPartialBlocks(write, buffer) }
                 if !write.isDataOnly { write.merge(into: buffer) }
                 if write.generate { generateTuples(write, buffer) }
-                try store(write.imageWrites(buffer), for: write.blocks, locked: locked)
+                if intent != nil { recordNew(write, buffer, into: &intent!) }
+                try store(write.imageWrites(buffer), for: write.blocks, locked: locked, intent: intent)
             }
         }
         return write.count
+    }
+
+    /// The intent record's old half: each block's metadata as it is (an unwritten block's with the
+    /// unwritten tuple: that is its old state), and the data of blocks that cross a page.
+    func recordOld(_ write: DataWrite, _ buffer: UnsafeMutableRawBufferPointer, _ log: IntentLog) throws(VolumeError) -> IntentRecord {
+        let run = write.run
+        let kept = (0..<run.blockCount).filter { log.crossesPage(run.blocks.lowerBound + UInt64($0)) }
+        var record = IntentRecord(geometry: geometry, firstLBA: run.blocks.lowerBound, blockCount: run.blockCount, kept: kept)
+        let allocation = unwritten.allocation(of: run.dataRun)
+        for i in 0..<run.blockCount {
+            record.setOldMetadata(i, UnsafeRawBufferPointer(run.metadata(buffer, i)))
+            if unwritten.isUnwritten(run.blocks.lowerBound + UInt64(i), allocation, data: run.dataBytes(buffer, i)) {
+                record.markOldUnwritten(i, tupleOffset: geometry.format.tupleOffset, tupleSize: geometry.format.tupleSize)
+            }
+        }
+        for (k, i) in kept.enumerated() {
+            if write.interleaved || write.partialBlocks.contains(i) {
+                record.setOldData(kept: k, run.dataBytes(buffer, i))
+            } else {  // a whole block of the separate layout: its old data was not read
+                try buffers.withBuffer(byteCount: Int(L)) { (old) throws(VolumeError) in
+                    try io { () throws(SystemError) in try store.read(into: old, at: geometry.dataByteOffset(lba: run.blocks.lowerBound + UInt64(i))) }
+                    record.setOldData(kept: k, UnsafeRawBufferPointer(old))
+                }
+            }
+        }
+        return record
+    }
+
+    /// The intent record's new half: each block's metadata with its fresh tuple.
+    func recordNew(_ write: DataWrite, _ buffer: UnsafeMutableRawBufferPointer, into record: inout IntentRecord) {
+        for i in 0..<write.run.blockCount { record.setNewMetadata(i, UnsafeRawBufferPointer(write.run.metadata(buffer, i))) }
     }
 
     /// A partial block keeps bytes the caller does not write, so its old contents must pass their
@@ -350,30 +394,139 @@ public final class Volume: Sendable {
         }
     }
 
-    /// The store step of every change to the image: first the unwritten tuple of each unwritten
-    /// neighbour the writes would allocate (`UnwrittenRule.neighboursToMark`), then the writes, in
-    /// order. The allocation map learns each write.
+    /// The store step of every change to the image. With an intent record (a PRACT write of the
+    /// mount), the record goes down first and is cleared after; then `storeImage`.
     func store(_ writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)], for blocks: ClosedRange<UInt64>,
-               locked: UInt64) throws(VolumeError) {
+               locked: UInt64, intent: IntentRecord? = nil) throws(VolumeError) {
         try io { () throws(SystemError) in
-            let ranges = writes.map { $0.byteOffset..<($0.byteOffset + UInt64($0.bytes.count)) }
-            let neighbours = try unwritten.neighboursToMark(writing: ranges, excluding: blocks, locked: locked) {
-                (lba) throws(SystemError) -> [UInt8] in
-                try buffers.withBuffer(byteCount: Int(L)) { (data) throws(SystemError) -> [UInt8] in
-                    try store.read(into: data, at: geometry.dataByteOffset(lba: lba))
-                    return Array(data)
+            let neighbours = try neighboursToMark(writes, for: blocks, locked: locked)
+            guard var intent, let log = intentLog else { return try storeImage(writes, neighbours: neighbours) }
+            intent.setNeighbours(neighbours)
+            intent.seal()
+            let slot = try log.begin(intent)
+            do throws(SystemError) {
+                try storeImage(writes, neighbours: neighbours)
+            } catch {
+                // A write that failed part-way is put right now (old or new per block), as the next
+                // mount would; if even that fails, the record stays for the next mount.
+                if (try? replay(intent, locked: locked)) == nil { throw error }
+                log.end(slot)
+                throw error
+            }
+            log.end(slot)
+        }
+    }
+
+    /// Writes to the image: first the unwritten tuple of each unwritten neighbour the writes would
+    /// allocate (`UnwrittenRule.neighboursToMark`), with the space of everything secured before any
+    /// byte changes; then the writes, in order. The allocation map learns each write.
+    func storeImage(_ writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)], neighbours: [UInt64]) throws(SystemError) {
+        let ranges = writes.map { $0.byteOffset..<($0.byteOffset + UInt64($0.bytes.count)) }
+        try reserveSpace(for: ranges + neighbours.map { geometry.metadataByteOffset(lba: $0)..<(geometry.metadataByteOffset(lba: $0) + M) })
+        try writeNeighboursAndRuns(neighbours, writes)
+    }
+
+    /// The unwritten neighbours that `writes` (to `blocks`) would allocate.
+    func neighboursToMark(_ writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)], for blocks: ClosedRange<UInt64>,
+                          locked: UInt64) throws(SystemError) -> [UInt64] {
+        try unwritten.neighboursToMark(writing: writes.map { $0.byteOffset..<($0.byteOffset + UInt64($0.bytes.count)) },
+                                       excluding: blocks, locked: locked) { (lba) throws(SystemError) -> [UInt8] in
+            try buffers.withBuffer(byteCount: Int(L)) { (data) throws(SystemError) -> [UInt8] in
+                try store.read(into: data, at: geometry.dataByteOffset(lba: lba))
+                return Array(data)
+            }
+        }
+    }
+
+    /// The store step's writes: the neighbours' unwritten tuples, then the runs.
+    private func writeNeighboursAndRuns(_ neighbours: [UInt64], _ writes: [(bytes: UnsafeRawBufferPointer, byteOffset: UInt64)]) throws(SystemError) {
+        for lba in neighbours {
+            let metadata = geometry.metadataByteOffset(lba: lba)
+            try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
+                try store.read(into: buffer, at: metadata)
+                context.writeUnwrittenTuple(into: buffer)
+                try writeImage(UnsafeRawBufferPointer(buffer), at: metadata)
+            }
+        }
+        for write in writes { try writeImage(write.bytes, at: write.byteOffset) }
+    }
+
+    // MARK: replaying the intent log
+
+    /// Replays every record of the intent log left by a daemon that died mid-write (at mount, and
+    /// by `difs check`), then clears them; returns how many there were.
+    public func replayIntentLog() throws(VolumeError) -> Int {
+        guard let log = intentLog, !isReadOnly else { return 0 }
+        let pending = try io { () throws(SystemError) in try log.pendingRecords() }
+        for (slot, record) in pending {
+            let blocks = record.firstLBA...(record.firstLBA + UInt64(record.blockCount) - 1)
+            try withWriteLocks(blocks) { (locked) throws(VolumeError) in
+                try io { () throws(SystemError) in
+                    try replay(record, locked: locked)
+                    try log.clear(slot: slot)
                 }
             }
-            try reserveSpace(for: ranges + neighbours.map { geometry.metadataByteOffset(lba: $0)..<(geometry.metadataByteOffset(lba: $0) + M) })
-            for lba in neighbours {
-                let metadata = geometry.metadataByteOffset(lba: lba)
-                try buffers.withBuffer(byteCount: Int(M)) { (buffer) throws(SystemError) in
-                    try store.read(into: buffer, at: metadata)
-                    context.writeUnwrittenTuple(into: buffer)
-                    try writeImage(UnsafeRawBufferPointer(buffer), at: metadata)
+        }
+        return pending.count
+    }
+
+    /// Puts each block of `record` back to its old contents or forward to its new ones (see
+    /// `IntentLog`): the new metadata where the data has the new guard, the old metadata where it
+    /// has the old one, else the old data (when kept) and the old metadata. A block whose data is
+    /// still a hole was never reached and stays unwritten. The writes go through `storeImage`, so
+    /// neighbours keep their unwritten state too.
+    func replay(_ record: IntentRecord, locked: UInt64) throws(SystemError) {
+        let tupleRange = geometry.format.tupleOffset..<(geometry.format.tupleOffset + geometry.format.tupleSize)
+        func guardMatches(_ data: UnsafeRawBufferPointer, _ metadata: ArraySlice<UInt8>) -> Bool {
+            metadata.withUnsafeBytes { m in
+                let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: m[tupleRange]), format: geometry.format.guardFormat)
+                return context.computeGuard(data: data, metadata: m) == tuple.guardTag
+            }
+        }
+        try buffers.withBuffer(byteCount: Int(L + M)) { (buffer) throws(SystemError) in
+            let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(L)])
+            let metadata = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(L)...])
+            for i in 0..<record.blockCount {
+                let lba = record.firstLBA + UInt64(i)
+                try store.read(into: data, at: geometry.dataByteOffset(lba: lba))
+                try store.read(into: metadata, at: geometry.metadataByteOffset(lba: lba))
+                // Still unwritten: the write never reached it (or left the zeros it reads as).
+                if unwritten.isUnwritten(lba, unwritten.allocation(of: geometry.blockRangeInImage(lba: lba)),
+                                         data: UnsafeRawBufferPointer(data)) { continue }
+                let new = record.newMetadata(i), old = record.oldMetadata(i)
+                var bytes: [UInt8] = []
+                var places: [(range: Range<Int>, byteOffset: UInt64)] = []
+                func add(_ slice: ArraySlice<UInt8>, at byteOffset: UInt64) {
+                    places.append((bytes.count..<(bytes.count + slice.count), byteOffset))
+                    bytes.append(contentsOf: slice)
+                }
+                let chosen: ArraySlice<UInt8>
+                if guardMatches(UnsafeRawBufferPointer(data), new) {
+                    chosen = new
+                } else if guardMatches(UnsafeRawBufferPointer(data), old) {
+                    chosen = old
+                } else {
+                    if let oldData = record.oldData(i), !oldData.elementsEqual(data) { add(oldData, at: geometry.dataByteOffset(lba: lba)) }
+                    chosen = old
+                }
+                if !chosen.elementsEqual(metadata) { add(chosen, at: geometry.metadataByteOffset(lba: lba)) }
+                guard !places.isEmpty else { continue }
+                try bytes.withBytes { (raw) throws(SystemError) in
+                    let writes = places.map { (bytes: UnsafeRawBufferPointer(rebasing: raw[$0.range]), byteOffset: $0.byteOffset) }
+                    try storeImage(writes, neighbours: try neighboursToMark(writes, for: lba...lba, locked: locked))
                 }
             }
-            for write in writes { try writeImage(write.bytes, at: write.byteOffset) }
+            // Neighbours the write was giving the unwritten tuple: those it allocated before it
+            // could give them the tuple read as written zeros now; they get it, as intended.
+            for lba in record.neighbours {
+                try store.read(into: data, at: geometry.dataByteOffset(lba: lba))
+                if unwritten.isUnwritten(lba, unwritten.allocation(of: geometry.blockRangeInImage(lba: lba)),
+                                         data: UnsafeRawBufferPointer(data)) { continue }
+                try store.read(into: metadata, at: geometry.metadataByteOffset(lba: lba))
+                context.writeUnwrittenTuple(into: metadata)
+                let writes = [(bytes: UnsafeRawBufferPointer(metadata), byteOffset: geometry.metadataByteOffset(lba: lba))]
+                try storeImage(writes, neighbours: try neighboursToMark(writes, for: lba...lba, locked: locked))
+            }
         }
     }
 

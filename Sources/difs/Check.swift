@@ -7,6 +7,32 @@ import Glibc
 #endif
 
 enum Check {
+    /// A daemon that died mid-write leaves `IMAGE.difs-intent`: its interrupted writes are replayed
+    /// first (as the next mount would), so the report shows the image as a mount would serve it.
+    /// A running mount holds the image's lock and owns the file: then nothing is done.
+    static func replayLeftIntent(path: String, options: Options) throws(ConfigError) {
+        guard IntentSidecar.exists(forImage: path) else { return }
+        let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "check")
+        guard opened.file.lockExclusively() else { return }
+        guard !opened.file.isReadOnly else {
+            printError("difs check: \(IntentSidecar.path(forImage: path)): interrupted writes are pending, but the image is not writable; they are not replayed")
+            return
+        }
+        let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
+        do throws(VolumeError) {
+            let volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: false,
+                                    intentLog: log)
+            let replayed = try volume.replayIntentLog()
+            try volume.synchronize()
+            IntentSidecar.remove(forImage: path)
+            if replayed > 0 {
+                printError("difs check: \(path): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: path))")
+            }
+        } catch {
+            throw ConfigError(path, "replaying \(IntentSidecar.path(forImage: path)): \(error)")
+        }
+    }
+
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
     static func main(_ arguments: [String]) -> Int32 {
@@ -18,6 +44,7 @@ enum Check {
             if args.wantsHelp { printHelp(); return 0 }
             command = try CheckCommand(args)
             let path = command.path, repair = command.repair
+            try replayLeftIntent(path: path, options: command.options)
             opened = try OpenedImage(path: path, format: command.options.format, readOnly: !repair, command: "check")
             if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
             if repair && !opened.file.lockExclusively() {

@@ -33,6 +33,10 @@ enum Inject {
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
             // cannot start halfway through either.
             guard image.lockExclusively() else { throw ConfigError(path, "in use: a difs mount holds it; unmount it first") }
+            // Replaying a killed daemon's interrupted writes later would rewrite what is injected now.
+            guard !IntentSidecar.exists(forImage: path) else {
+                throw ConfigError(IntentSidecar.path(forImage: path), "interrupted writes of a killed daemon are pending; run difs check on the image first to replay them")
+            }
             guard lba < geometry.blockCount else {
                 throw ConfigError("--lba \(lba)", "past the last block (the image has \(geometry.blockCount) blocks)")
             }

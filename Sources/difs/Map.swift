@@ -17,6 +17,7 @@ enum Map {
             let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try MapCommand(args)
+            try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "map")
             blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
                                                     defaultCells: command.svgPath == nil ? MapCommand.textCells : MapCommand.svgCells)

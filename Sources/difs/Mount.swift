@@ -46,17 +46,34 @@ enum Mount {
             printError("difs: \(imagePath): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
+        // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
+        // leaves no torn block (replayed here, before anything is served).
+        var intentLog: IntentLog?
+        if !image.isReadOnly {
+            do throws(ConfigError) { intentLog = try IntentSidecar.open(forImage: imagePath, geometry: geometry) } catch {
+                printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
+            }
+        } else if IntentSidecar.exists(forImage: imagePath) {
+            printError("difs: \(IntentSidecar.path(forImage: imagePath)): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
+        }
         let volume: Volume
         do {
             volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
-                                onFailure: { printError("difs: \($0.logLine)") })
+                                intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
+            let replayed = try volume.replayIntentLog()
+            if replayed > 0 {
+                printError("difs: \(imagePath): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath))")
+            }
         } catch {
             printError("difs: \(imagePath): \(error)")
             return 2
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
-        return FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
-                                 foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+        let status = FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
+                                       foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+        // Unmounted: no write is in flight any more.
+        if intentLog != nil { IntentSidecar.remove(forImage: imagePath) }
+        return status
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.

@@ -12,6 +12,7 @@ enum Show {
             let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try ShowCommand(args)
+            try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "show")
             blocks = try command.blocks(in: opened.geometry.blockCount)
         } catch {

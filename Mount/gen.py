@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Independent fixture generator and checker for difs PI images (Python 3 stdlib only).
 
-This tool shares no code with difs: it has its own CRC-16/T10-DIF and CRC-64/NVME, its own tuple
-codec and its own reading of the design contract (DESIGN.md sections 1 and 2), so the shell
-tests in Mount/cases check the daemon against a second, independent implementation.
+This tool shares no code with difs: it has its own CRC-16/T10-DIF, CRC-32C and CRC-64/NVME, its
+own tuple codec (storage tags included) and its own reading of the design contract (DESIGN.md
+sections 1 and 2, and the NVM Command Set 1.2 spec section 5.3 for the 32b guard and storage tags),
+so the shell tests in Mount/cases check the daemon against a second, independent implementation.
 
 Subcommands (FORMAT is the format and policy flags below, the same for every subcommand)
 -----------
@@ -16,7 +17,7 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
                                 from FORMAT); --expect-* write exactly the bytes the mounted `data`
                                 and `metadata` files must show; --unwritten makes a sparse file
                                 whose blocks are all holes (both files then show zeros)
-  corrupt IMAGE FORMAT --lba K --field guard|apptag|reftag|data|prefix [--value V] [--bit B]
+  corrupt IMAGE FORMAT --lba K --field guard|apptag|stag|reftag|data|prefix [--value V] [--bit B]
          [--byte-offset N]
                                 flip one bit (default bit 0 of the field's last byte; for data and
                                 prefix, of byte --byte-offset: prefix means the metadata bytes
@@ -25,18 +26,23 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
                                 check every block per DESIGN section 2; print one line per failing
                                 block (`lba N: guard error: stored 0x.. computed 0x..`), then the
                                 counts in pi-status form; exit 1 on any failure or data mismatch
-  tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K
+  tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K (with
+                                `stag=0x..` before reftag when sts > 0)
   blocks IMAGE FORMAT [--lba K] [--count C]
                                 one JSON object per block and line: lba, verdict (as verify
                                 decides it), metadata hex, data-byte/metadata-byte offsets, and
                                 guard stored/computed, apptag stored/expected/mask, reftag
-                                stored/expected (null for type 3)
+                                stored/expected (null for type 3), and with sts > 0 stag
+                                stored/expected/mask
 
 FORMAT flags mirror difs's option names:
-  --logical-block-size 512 --ms M --pi 0..3 --pif 0|2 --pil 0|1 --layout separate|interleaved
-  --apptag A --appmask M --reftag R --prchk guard+app+ref|none|all --holes deallocated|check
-(--ms defaults to the tuple size, 8 for pif 0 and 16 for pif 2; --reftag is the type 2 base or
-the type 3 value; verify checks by default everything the type has, like prchk=all). Or pass the
+  --logical-block-size 512 --ms M --pi 0..3 --pif 0|1|2 --sts N --pil 0|1
+  --layout separate|interleaved --apptag A --appmask M --stag S --stagmask M --reftag R
+  --prchk guard+app+stag+ref|none|all --holes deallocated|check
+(--ms defaults to the tuple size, 8 for pif 0 and 16 for pifs 1 and 2; --sts to 0, 16 for pif 1;
+--reftag is the type 2 base or the type 3 value; verify checks by default everything the format
+has, like prchk=all: the storage tag when sts > 0, the reference tag unless sts leaves none). Or
+pass the
 very string given to difs: `-o logical_block_size=4096,ms=16,pif=2,apptag=0x12`; -o understands
 the keys above (with difs's underscores) and accepts and ignores errors, pract and ro, which do
 not change the bytes on disk. Explicit flags override -o. Exit status 2 on a usage error.
@@ -99,8 +105,17 @@ def crc32c_bitwise(data):
     return reg ^ 0xFFFFFFFF
 
 
+def crc32c_register_bitwise(data, reg=0xFFFFFFFF):
+    for byte in data:
+        reg ^= byte
+        for _ in range(8):
+            reg = (reg >> 1) ^ CRC32C_POLY_REFLECTED if reg & 1 else reg >> 1
+    return reg
+
+
 CRC16_TABLE = [crc16_t10dif_bitwise(bytes([0]), i << 8) for i in range(256)]
 CRC64_TABLE = [crc64_nvme_register_bitwise(bytes([0]), i) for i in range(256)]
+CRC32C_TABLE = [crc32c_register_bitwise(bytes([0]), i) for i in range(256)]
 
 
 def crc16_t10dif(data, crc=0):
@@ -119,6 +134,15 @@ def crc64_nvme(data, crc=0):
     for byte in data:
         reg = (reg >> 8) ^ table[(reg ^ byte) & 0xFF]
     return reg ^ MASK64
+
+
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli); pass the previous result as crc to continue over more bytes."""
+    table = CRC32C_TABLE
+    reg = crc ^ 0xFFFFFFFF
+    for byte in data:
+        reg = (reg >> 8) ^ table[(reg ^ byte) & 0xFF]
+    return reg ^ 0xFFFFFFFF
 
 
 # DESIGN section 1 reference values: (name, input, crc16, crc64, crc32c).
@@ -142,14 +166,25 @@ class UsageError(Exception):
 class Format:
     """One image's geometry and the policy its tuples are generated and checked with."""
 
+    # NVM Command Set 1.2 section 5.3.1: guard bytes, storage and reference space bits, and the
+    # Storage Tag Size values Figure 157 allows, per pif.
+    GUARD_BYTES = {0: 2, 1: 4, 2: 8}
+    SPACE_BITS = {0: 32, 1: 80, 2: 48}
+    STS_RANGE = {0: (0, 32), 1: (16, 64), 2: (0, 48)}
+
     def __init__(self, lbasz, ms, pi, pif, pil, layout, apptag=0, appmask=0xFFFF, reftag=0,
-                 prchk=None, holes="deallocated"):
+                 prchk=None, holes="deallocated", sts=None, stag=0, stagmask=None):
         if lbasz < 512 or lbasz > 65536 or lbasz & (lbasz - 1):
             raise UsageError(f"logical_block_size={lbasz}: must be a power of two, 512..65536")
         if pi not in (0, 1, 2, 3):
             raise UsageError(f"pi={pi}: must be 0..3")
-        if pif not in (0, 2):
-            raise UsageError(f"pif={pif}: this generator knows pif 0 and 2")
+        if pif not in (0, 1, 2):
+            raise UsageError(f"pif={pif}: must be 0, 1 or 2")
+        if sts is None:
+            sts = 16 if pif == 1 else 0
+        low, high = self.STS_RANGE[pif]
+        if not low <= sts <= high:
+            raise UsageError(f"sts={sts}: pif={pif} allows {low}..{high}")
         if pil not in (0, 1):
             raise UsageError(f"pil={pil}: must be 0 or 1")
         if layout not in ("separate", "interleaved"):
@@ -163,11 +198,20 @@ class Format:
             raise UsageError(f"holes={holes}: must be deallocated or check")
         self.lbasz, self.ms, self.pi, self.pif, self.pil, self.layout = lbasz, ms, pi, pif, pil, layout
         self.apptag, self.appmask, self.reftag, self.holes = apptag, appmask, reftag, holes
-        self.reftag_bits = 32 if pif == 0 else 48
-        self.guard_size = 2 if pif == 0 else 8
+        self.sts = sts
+        self.space_bits = self.SPACE_BITS[pif]
+        self.reftag_bits = self.space_bits - sts          # what the storage tag leaves
+        self.guard_size = self.GUARD_BYTES[pif]
         self.reftag_mask = (1 << self.reftag_bits) - 1
+        self.stag_mask = (1 << sts) - 1
+        self.stag = stag & self.stag_mask
+        self.stagmask = self.stag_mask if stagmask is None else stagmask & self.stag_mask
         if prchk is None:
             prchk = {"guard", "app", "ref"} if pi in (1, 2) else {"guard", "app"}
+            if sts:
+                prchk.add("stag")
+            if not self.reftag_bits:
+                prchk.discard("ref")
         self.prchk = prchk
         # Where the tuple sits inside a block's metadata (pil=0: last bytes; pil=1: first bytes).
         self.tuple_offset = 0 if (pil == 1 or not pi) else ms - self.tuple_size
@@ -193,19 +237,25 @@ class Format:
         covered_prefix = metadata[:self.tuple_offset]   # empty for pil=1
         if self.pif == 0:
             return crc16_t10dif(covered_prefix, crc16_t10dif(data))
+        if self.pif == 1:
+            return crc32c(covered_prefix, crc32c(data))
         return crc64_nvme(covered_prefix, crc64_nvme(data))
 
-    def pack_tuple(self, guard, apptag, reftag):
-        if self.pif == 0:
-            return struct.pack(">HHI", guard, apptag, reftag)
-        return struct.pack(">QH", guard, apptag) + reftag.to_bytes(6, "big")
+    # The tuple is guard, apptag, then the storage and reference space as one big-endian integer
+    # whose sts high bits are the storage tag and the rest the reference tag (spec Figure 156).
+
+    def pack_tuple(self, guard, apptag, reftag, stag=0):
+        space = ((stag & self.stag_mask) << self.reftag_bits) | (reftag & self.reftag_mask)
+        return (guard.to_bytes(self.guard_size, "big") + apptag.to_bytes(2, "big")
+                + space.to_bytes(self.space_bits // 8, "big"))
 
     def unpack_tuple(self, metadata):
+        """Returns (guard, apptag, reftag, stag)."""
         raw = metadata[self.tuple_offset:self.tuple_offset + self.tuple_size]
-        if self.pif == 0:
-            return struct.unpack(">HHI", raw)
-        guard, apptag = struct.unpack(">QH", raw[:10])
-        return guard, apptag, int.from_bytes(raw[10:16], "big")
+        g = self.guard_size
+        space = int.from_bytes(raw[g + 2:], "big")
+        return (int.from_bytes(raw[:g], "big"), int.from_bytes(raw[g:g + 2], "big"),
+                space & self.reftag_mask, space >> self.reftag_bits)
 
     # generate and verify are twins: same arguments, same order.
 
@@ -215,20 +265,21 @@ class Format:
             return metadata
         apptag = self.apptag if apptag is None else apptag
         reftag = self.expected_reftag(lba) if reftag is None else reftag
-        tup = self.pack_tuple(self.guard_over(data, metadata), apptag, reftag)
+        tup = self.pack_tuple(self.guard_over(data, metadata), apptag, reftag, self.stag)
         return metadata[:self.tuple_offset] + tup + metadata[self.tuple_offset + self.tuple_size:]
 
     def verify(self, lba, data, metadata, unwritten=False):
-        """Returns (verdict, detail): verdict is ok|unwritten|escaped|guard|apptag|reftag."""
+        """Returns (verdict, detail): verdict is ok|unwritten|escaped|guard|apptag|stag|reftag."""
         if not self.pi:
             return "ok", ""
         if unwritten and self.holes == "deallocated":
             return "unwritten", ""
-        guard, apptag, reftag = self.unpack_tuple(metadata)
+        guard, apptag, reftag, stag = self.unpack_tuple(metadata)
+        # Spec 5.3.3: types 1/2 escape on apptag FFFFh; type 3 also needs the reference tag, "if
+        # defined", all ones. The storage tag plays no part (with no reference tag, reftag_mask is 0).
         if apptag == 0xFFFF and (self.pi != 3 or reftag == self.reftag_mask):
             return "escaped", ""
         gw = 2 * self.guard_size
-        rw = self.reftag_bits // 4
         if "guard" in self.prchk:
             computed = self.guard_over(data, metadata)
             if computed != guard:
@@ -240,7 +291,13 @@ class Format:
         if "app" in self.prchk and (apptag & self.appmask) != (self.apptag & self.appmask):
             return "apptag", (f"stored 0x{apptag:04x} expected 0x{self.apptag:04x} "
                               f"mask 0x{self.appmask:04x}")
-        if "ref" in self.prchk and self.pi != 3 and reftag != self.expected_reftag(lba):
+        sw = (self.sts + 3) // 4
+        if "stag" in self.prchk and self.sts and (stag & self.stagmask) != (self.stag & self.stagmask):
+            return "stag", (f"stored 0x{stag:0{sw}x} expected 0x{self.stag:0{sw}x} "
+                            f"mask 0x{self.stagmask:0{sw}x}")
+        rw = (self.reftag_bits + 3) // 4
+        if ("ref" in self.prchk and self.pi != 3 and self.reftag_bits
+                and reftag != self.expected_reftag(lba)):
             return "reftag", f"stored 0x{reftag:0{rw}x} expected 0x{self.expected_reftag(lba):0{rw}x}"
         return "ok", ""
 
@@ -315,13 +372,18 @@ def cmd_selftest(args):
         cut = len(data) // 3
         check(f"crc16 continued {name}", crc16_t10dif(data[cut:], crc16_t10dif(data[:cut])), want16)
         check(f"crc64 continued {name}", crc64_nvme(data[cut:], crc64_nvme(data[:cut])), want64)
+        check(f"crc32c table {name}", crc32c(data), want32c)
+        check(f"crc32c continued {name}", crc32c(data[cut:], crc32c(data[:cut])), want32c)
 
     # Tuple round trips and single-bit detection for every geometry the tests use.
     rng = random.Random(1)
-    for lbasz, ms, pi, pif, pil in [(512, 8, 1, 0, 0), (512, 16, 1, 0, 0), (512, 16, 1, 0, 1),
-                                   (4096, 8, 2, 0, 0), (4096, 16, 1, 2, 0), (4096, 64, 3, 2, 1),
-                                   (512, 64, 1, 2, 0)]:
-        fmt = Format(lbasz, ms, pi, pif, pil, "separate", apptag=0x1234, reftag=77)
+    for lbasz, ms, pi, pif, pil, sts in [(512, 8, 1, 0, 0, 0), (512, 16, 1, 0, 0, 0), (512, 16, 1, 0, 1, 0),
+                                        (4096, 8, 2, 0, 0, 0), (4096, 16, 1, 2, 0, 0), (4096, 64, 3, 2, 1, 0),
+                                        (512, 64, 1, 2, 0, 0), (4096, 16, 1, 1, 0, 16), (4096, 64, 2, 1, 0, 37),
+                                        (4096, 16, 3, 1, 1, 64), (512, 8, 1, 0, 0, 12), (4096, 16, 1, 2, 0, 18),
+                                        (4096, 16, 3, 2, 0, 48)]:
+        fmt = Format(lbasz, ms, pi, pif, pil, "separate", apptag=0x1234, reftag=77, sts=sts,
+                     stag=0x9E3779B97F4A7C15)
         for lba in (0, 1, 5, 2**32 + 3):
             data = rng.randbytes(lbasz)
             md = fmt.generate(lba, data, fmt.extra_metadata(lba))
@@ -334,11 +396,31 @@ def cmd_selftest(args):
             if fmt.verify(lba, flipped, md)[0] != "guard":
                 failures += 1
                 print(f"FAIL guard detection {name}")
+            if sts:
+                g = fmt.guard_size
+                space = int.from_bytes(md[fmt.tuple_offset + g + 2:fmt.tuple_offset + fmt.tuple_size], "big")
+                bad = bytearray(md)
+                space ^= 1 << (fmt.space_bits - 1)          # the storage tag's top bit
+                bad[fmt.tuple_offset + g + 2:fmt.tuple_offset + fmt.tuple_size] = \
+                    space.to_bytes(fmt.space_bits // 8, "big")
+                if fmt.verify(lba, data, bytes(bad))[0] != "stag":
+                    failures += 1
+                    print(f"FAIL stag detection {name} sts {sts}")
             if pil == 0 and ms > fmt.tuple_size:
                 bad = bytes([md[0] ^ 1]) + md[1:]
                 if fmt.verify(lba, data, bad)[0] != "guard":
                     failures += 1
                     print(f"FAIL prefix coverage {name}")
+    # Literal tuples (NVM Command Set 1.2 Figure 150 CRC-32C, Figure 164's 18-bit storage tag).
+    f1 = Format(4096, 16, 1, 1, 0, "separate")
+    want = bytes.fromhex("25c1fe13" "0000" "0000" "0000000000000005")
+    if f1.generate(5, b"\xff" * 4096, bytes(16)) != want:
+        failures += 1
+        print("FAIL pif=1 literal tuple")
+    f2 = Format(4096, 16, 1, 2, 0, "separate", sts=18, stag=0x2ABCD)
+    if f2.pack_tuple(0, 0x5A5A, 0x12345678, 0x2ABCD)[8:] != bytes.fromhex("5a5a" "aaf352345678"):
+        failures += 1
+        print("FAIL pif=2 sts=18 literal tuple")
     if failures:
         print(f"selftest: {failures} failures")
         return 1
@@ -399,6 +481,7 @@ def cmd_corrupt(args, fmt):
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
         md_at = fmt.metadata_byte_offset(args.lba, nlb)
+        shift, width = 0, 8       # the field is bits shift..shift+width-1 of the bytes at `at`
         if args.field == "data":
             at, length = fmt.data_byte_offset(args.lba, nlb) + args.byte_offset, 1
         elif args.field == "prefix":
@@ -410,19 +493,23 @@ def cmd_corrupt(args, fmt):
         else:
             if not fmt.pi:
                 raise UsageError(f"--field {args.field}: pi=0 has no tuple")
-            start, length = {"guard": (0, fmt.guard_size),
-                             "apptag": (fmt.guard_size, 2),
-                             "reftag": (fmt.guard_size + 2, fmt.reftag_bits // 8)}[args.field]
+            g = fmt.guard_size
+            if args.field in ("guard", "apptag"):
+                start, length = {"guard": (0, g), "apptag": (g, 2)}[args.field]
+                width = 8 * length
+            else:
+                # The storage and reference space: stag is its sts high bits, reftag the rest.
+                start, length = g + 2, fmt.space_bits // 8
+                shift, width = (fmt.reftag_bits, fmt.sts) if args.field == "stag" else (0, fmt.reftag_bits)
+                if not width:
+                    raise UsageError(f"--field {args.field}: sts={fmt.sts} leaves no such field")
             at = md_at + fmt.tuple_offset + start
         old = read_exact(fd, length, at)
-        if args.value is not None:
-            if args.field in ("data", "prefix"):
-                new = bytes([args.value & 0xFF])
-            else:
-                new = (args.value & ((1 << (8 * length)) - 1)).to_bytes(length, "big")
-        else:
-            value = int.from_bytes(old, "big") ^ (1 << args.bit)
-            new = value.to_bytes(length, "big")
+        whole = int.from_bytes(old, "big")
+        mask = (1 << width) - 1
+        field = (whole >> shift) & mask
+        field = (args.value if args.value is not None else field ^ (1 << args.bit)) & mask
+        new = ((whole & ~(mask << shift)) | (field << shift)).to_bytes(length, "big")
         os.pwrite(fd, new, at)
         os.fsync(fd)
         print(f"lba {args.lba} {args.field}: 0x{old.hex()} -> 0x{new.hex()}")
@@ -448,7 +535,7 @@ def read_block(fd, nlb, fmt, lba):
 
 def cmd_verify(args, fmt):
     fd, nlb = open_image(args.image, fmt)
-    counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "reftag": 0}
+    counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "stag": 0, "reftag": 0}
     bad = 0
     expect_data = open(args.expect_data, "rb") if args.expect_data else None
     expect_md = open(args.expect_metadata, "rb") if args.expect_metadata else None
@@ -457,7 +544,7 @@ def cmd_verify(args, fmt):
             data, md, unwritten = read_block(fd, nlb, fmt, lba)
             verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
             counts[verdict] += 1
-            if verdict in ("guard", "apptag", "reftag"):
+            if verdict in ("guard", "apptag", "stag", "reftag"):
                 bad += 1
                 print(f"lba {lba}: {verdict} error: {detail}")
             if expect_data and expect_data.read(fmt.lbasz) != data:
@@ -483,6 +570,8 @@ def cmd_verify(args, fmt):
             print(f"escaped: {counts['escaped']}")
             print(f"guard-errors: {counts['guard']}")
             print(f"apptag-errors: {counts['apptag']}")
+            if fmt.sts:
+                print(f"stag-errors: {counts['stag']}")
             print(f"reftag-errors: {counts['reftag']}")
     return 1 if bad else 0
 
@@ -495,9 +584,10 @@ def cmd_tuple(args, fmt):
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
         md = read_exact(fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
-        guard, apptag, reftag = fmt.unpack_tuple(md)
-        gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
-        print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x} reftag=0x{reftag:0{rw}x}")
+        guard, apptag, reftag, stag = fmt.unpack_tuple(md)
+        gw, rw, sw = 2 * fmt.guard_size, (fmt.reftag_bits + 3) // 4, (fmt.sts + 3) // 4
+        print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x}"
+              + (f" stag=0x{stag:0{sw}x}" if fmt.sts else "") + f" reftag=0x{reftag:0{rw}x}")
     finally:
         os.close(fd)
     return 0
@@ -511,7 +601,7 @@ def cmd_blocks(args, fmt):
         count = nlb - first if args.count is None else args.count
         if not (0 <= first and first + count <= nlb):
             raise UsageError(f"--lba {first} --count {count}: image has {nlb} blocks")
-        gw, rw = 2 * fmt.guard_size, fmt.reftag_bits // 4
+        gw, rw, sw = 2 * fmt.guard_size, (fmt.reftag_bits + 3) // 4, (fmt.sts + 3) // 4
         for lba in range(first, first + count):
             data, md, unwritten = read_block(fd, nlb, fmt, lba)
             verdict, _ = fmt.verify(lba, data, md, unwritten=unwritten)
@@ -519,13 +609,17 @@ def cmd_blocks(args, fmt):
                    "data-byte": fmt.data_byte_offset(lba, nlb),
                    "metadata-byte": fmt.metadata_byte_offset(lba, nlb)}
             if fmt.pi:
-                guard, apptag, reftag = fmt.unpack_tuple(md)
+                guard, apptag, reftag, stag = fmt.unpack_tuple(md)
                 out["guard"] = {"stored": f"0x{guard:0{gw}x}",
                                 "computed": f"0x{fmt.guard_over(data, md):0{gw}x}"}
                 out["apptag"] = {"stored": f"0x{apptag:04x}", "expected": f"0x{fmt.apptag:04x}",
                                  "mask": f"0x{fmt.appmask:04x}"}
                 out["reftag"] = {"stored": f"0x{reftag:0{rw}x}",
-                                 "expected": None if fmt.pi == 3 else f"0x{fmt.expected_reftag(lba):0{rw}x}"}
+                                 "expected": None if fmt.pi == 3 or not fmt.reftag_bits
+                                 else f"0x{fmt.expected_reftag(lba):0{rw}x}"}
+                if fmt.sts:
+                    out["stag"] = {"stored": f"0x{stag:0{sw}x}", "expected": f"0x{fmt.stag:0{sw}x}",
+                                   "mask": f"0x{fmt.stagmask:0{sw}x}"}
             print(json.dumps(out))
     finally:
         os.close(fd)
@@ -536,19 +630,24 @@ def cmd_blocks(args, fmt):
 # Command line.
 
 FORMAT_KEYS = {"logical_block_size": "logical_block_size", "ms": "ms", "pi": "pi", "pif": "pif",
-               "pil": "pil", "layout": "layout", "apptag": "apptag", "appmask": "appmask",
-               "reftag": "reftag", "prchk": "prchk", "holes": "holes"}
+               "sts": "sts", "pil": "pil", "layout": "layout", "apptag": "apptag", "appmask": "appmask",
+               "stag": "stag", "stagmask": "stagmask", "reftag": "reftag", "prchk": "prchk",
+               "holes": "holes"}
 IGNORED_KEYS = {"errors", "pract", "ro"}
+# QEMU -device nvme-ns properties that do not change the bytes on disk (hw/nvme/ns.c nvme_ns_props),
+# written out here from QEMU's source rather than taken from difs.
+QEMU_IGNORED = {"drive", "physical_block_size", "nsid", "mset", "uuid", "nguid", "eui64", "shared",
+                "detached", "bus", "id"}
 
 
 def parse_prchk(text, pi):
     if text == "none":
         return set()
     if text == "all":
-        return {"guard", "app", "ref"} if pi in (1, 2) else {"guard", "app"}
+        return None      # everything the format has (decided in Format)
     parts = set(text.split("+"))
-    if not parts <= {"guard", "app", "ref"}:
-        raise UsageError(f"prchk={text}: expected guard, app, ref joined by +, none or all")
+    if not parts <= {"guard", "app", "stag", "ref"}:
+        raise UsageError(f"prchk={text}: expected guard, app, stag, ref joined by +, none or all")
     return parts
 
 
@@ -559,14 +658,15 @@ def build_format(args):
             if not item:
                 continue
             key, _, value = item.partition("=")
-            if key in IGNORED_KEYS:
+            if key in IGNORED_KEYS or key in QEMU_IGNORED or item == "nvme-ns":
                 continue
             if key not in FORMAT_KEYS:
                 raise UsageError(f"-o {item}: unknown key")
             opts[key] = value
     flags = {"logical_block_size": args.logical_block_size, "ms": args.ms, "pi": args.pi,
-             "pif": args.pif, "pil": args.pil, "layout": args.layout,
-             "apptag": args.apptag, "appmask": args.appmask, "reftag": args.reftag,
+             "pif": args.pif, "sts": args.sts, "pil": args.pil, "layout": args.layout,
+             "apptag": args.apptag, "appmask": args.appmask, "stag": args.stag,
+             "stagmask": args.stagmask, "reftag": args.reftag,
              "prchk": args.prchk, "holes": args.holes}
     for key, value in flags.items():
         if value is not None:
@@ -582,7 +682,8 @@ def build_format(args):
                   num("pil", 0), opts.get("layout", "separate"), apptag=num("apptag", 0),
                   appmask=num("appmask", 0xFFFF), reftag=num("reftag", 0),
                   prchk=None if prchk is None else parse_prchk(prchk, pi),
-                  holes=opts.get("holes", "deallocated"))
+                  holes=opts.get("holes", "deallocated"), sts=num("sts", None),
+                  stag=num("stag", 0), stagmask=num("stagmask", None))
 
 
 def add_format_flags(p):
@@ -592,15 +693,18 @@ def add_format_flags(p):
     g.add_argument("--logical-block-size", type=parse_int, help="data bytes per block (512)")
     g.add_argument("--ms", type=parse_int, help="metadata bytes per block (the tuple size)")
     g.add_argument("--pi", type=parse_int, help="protection type 0..3 (1)")
-    g.add_argument("--pif", type=parse_int, help="0: 16-bit guard, 2: 64-bit guard (0)")
+    g.add_argument("--pif", type=parse_int, help="0: 16-bit guard, 1: 32-bit CRC-32C, 2: 64-bit guard (0)")
+    g.add_argument("--sts", type=parse_int, help="storage tag bits (0; 16 for pif 1)")
     g.add_argument("--pil", type=parse_int, help="0: tuple last in metadata, 1: first (0)")
     g.add_argument("--layout", choices=["separate", "interleaved"], help="(separate)")
     g = p.add_argument_group("policy (the tags create writes and verify expects, as in difs)")
     g.add_argument("--apptag", type=parse_int, help="application tag (0)")
     g.add_argument("--appmask", type=parse_int, help="verify: bits of the apptag checked (0xffff)")
+    g.add_argument("--stag", type=parse_int, help="storage tag written and expected (0)")
+    g.add_argument("--stagmask", type=parse_int, help="verify: bits of the storage tag checked (all)")
     g.add_argument("--reftag", type=parse_int, help="type 2: base added to the LBA; type 3: value (0)")
-    g.add_argument("--prchk", help="verify: guard, app, ref joined by +, none or all "
-                                   "(default: all the type has)")
+    g.add_argument("--prchk", help="verify: guard, app, stag, ref joined by +, none or all "
+                                   "(default: all the format has)")
     g.add_argument("--holes", choices=["deallocated", "check"], help="verify: (deallocated)")
 
 
@@ -633,7 +737,7 @@ def main(argv):
     p.add_argument("image")
     add_format_flags(p)
     p.add_argument("--lba", type=parse_int, required=True)
-    p.add_argument("--field", choices=["guard", "apptag", "reftag", "data", "prefix"], required=True)
+    p.add_argument("--field", choices=["guard", "apptag", "stag", "reftag", "data", "prefix"], required=True)
     p.add_argument("--value", type=parse_int, help="set the field (a byte for data/prefix)")
     p.add_argument("--bit", type=parse_int, default=0, help="bit to flip, 0 = least significant")
     p.add_argument("--byte-offset", type=parse_int, default=0,

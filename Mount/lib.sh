@@ -218,12 +218,16 @@ pi_status_value() {
     echo "$v"
 }
 
-# assert_pi_status_sum MNT: ok + unwritten + escaped + the three error counts = blocks.
+# assert_pi_status_sum MNT: ok + unwritten + escaped + the error counts = blocks (stag-errors
+# only shows for a format with a storage tag).
 assert_pi_status_sum() {
     local sum=0 key
     for key in ok unwritten escaped guard-errors apptag-errors reftag-errors; do
         sum=$(( sum + $(pi_status_value "$1" "$key") ))
     done
+    if grep -q "^stag-errors: " "$1/pi-status"; then
+        sum=$(( sum + $(pi_status_value "$1" stag-errors) ))
+    fi
     local blocks; blocks=$(pi_status_value "$1" blocks)
     (( sum == blocks )) || fail "pi-status counts sum to $sum, blocks: $blocks"
 }

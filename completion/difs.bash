@@ -3,19 +3,19 @@
 # Mount/cases/completion_matches_help.sh keeps these lists equal to `difs -h` and `difs SUB -h`.
 
 _difs_subcommands="create check inject show map"
-_difs_mount_flags="-f -d --debug -s -o -h --help -V --version"
-_difs_keys="logical_block_size= ms= pi= pif= pil= layout= prchk= pract= apptag= appmask= reftag= errors= holes= ro"
+_difs_mount_flags="-f -d --debug -s -o -device -h --help -V --version"
+_difs_keys="logical_block_size= ms= pi= pif= sts= pil= layout= prchk= pract= apptag= appmask= stag= stagmask= reftag= errors= holes= ro"
 # A few libfuse options worth offering on a mount (libfuse knows more; see difs -h).
 _difs_fuse_keys="allow_other allow_root auto_unmount default_permissions"
 
 # _difs_flags SUB: the flags of subcommand SUB.
 _difs_flags() {
     case $1 in
-        create) echo "--blocks --size --fill --seed --unwritten --force -o -h --help" ;;
-        check) echo "--json --max-errors --map --blocks-per-cell --repair --yes -o -h --help" ;;
-        inject) echo "--lba --field --bit --value --byte-offset -o -h --help" ;;
-        show) echo "--lba --count --json -o -h --help" ;;
-        map) echo "--svg --blocks-per-cell -o -h --help" ;;
+        create) echo "--blocks --size --fill --seed --unwritten --force -o -device -h --help" ;;
+        check) echo "--json --max-errors --map --blocks-per-cell --repair --yes -o -device -h --help" ;;
+        inject) echo "--lba --field --bit --value --byte-offset -o -device -h --help" ;;
+        show) echo "--lba --count --json -o -device -h --help" ;;
+        map) echo "--svg --blocks-per-cell -o -device -h --help" ;;
     esac
 }
 
@@ -25,10 +25,11 @@ _difs_values() {
         logical_block_size) echo "512 1024 2048 4096 8192 16384 32768 65536" ;;
         ms) echo "0 8 16 64" ;;
         pi) echo "0 1 2 3" ;;
-        pif) echo "0 2" ;;
+        pif) echo "0 1 2" ;;
+        sts) echo "0 8 16 32 48 64" ;;
         pil) echo "0 1" ;;
         layout) echo "separate interleaved" ;;
-        prchk) echo "none all guard app ref guard+app guard+ref app+ref guard+app+ref" ;;
+        prchk) echo "none all guard app stag ref guard+app guard+ref guard+stag guard+app+ref guard+app+stag+ref" ;;
         pract) echo "1 0" ;;
         errors) echo "eio eilseq report" ;;
         holes) echo "deallocated check" ;;
@@ -52,7 +53,10 @@ _difs() {
     fi
 
     local candidates=() nospace=""
-    if [[ $prev == -o || $cur == -o?* ]]; then
+    if [[ $prev == -device && $cur != *,* ]]; then
+        # -device nvme-ns,KEY=V...: the device first, then its keys as for -o.
+        candidates=(nvme-ns,); nospace=1
+    elif [[ $prev == -o || $prev == -device || $cur == -o?* ]]; then
         # -o KEY=V,KEY=V...: complete the last item; keep what comes before it.
         local lead="" list=$cur
         if [[ $cur == -o?* ]]; then lead=-o; list=${cur#-o}; fi
@@ -72,7 +76,7 @@ _difs() {
     elif [[ -n $sub ]]; then
         case $prev in
             --fill) candidates=(zero pattern random) ;;
-            --field) candidates=(guard apptag reftag data) ;;
+            --field) candidates=(guard apptag stag reftag data) ;;
             --svg) COMPREPLY=($(compgen -f -- "$cur" || true)); return 0 ;;
             --blocks|--size|--seed|--max-errors|--blocks-per-cell|--lba|--count|--bit|--value|--byte-offset) return 0 ;;
             *)

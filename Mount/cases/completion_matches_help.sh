@@ -52,7 +52,7 @@ expect "$pif_values" difs check img -o "pi=1,pif" = ""
 expect "ms=16,pif=" difs img mnt -o ms=16,pif
 expect "layout=" difs show img -o lay
 expect "zero pattern random" difs create img --fill ""
-expect "guard apptag reftag data" difs inject img --field ""
+expect "guard apptag stag reftag data" difs inject img --field ""
 expect "image.raw" difs check ima
 note "difs ch<TAB>: check; -o pif=<TAB>: $pif_values"
 
@@ -63,7 +63,7 @@ flags=$(awk '/^Flags:/ { on = 1; next } on && /^$/ { exit } on { print $1; if ($
 [[ $(offered difs img mnt -) == "$flags" ]] || fail "mount flags offered: $(offered difs img mnt - | tr '\n' ' '), -h: $(echo $flags)"
 for sub in $subcommands; do
     "$DIFS" "$sub" -h >"help-$sub.txt" || fail "difs $sub -h failed"
-    want=$( (grep -o -- '--[a-z][a-z-]*' "help-$sub.txt"; printf '%s\n' -o -h --help) | sort -u)
+    want=$( (grep -o -- '--[a-z][a-z-]*' "help-$sub.txt"; printf '%s\n' -o -device -h --help) | sort -u)
     [[ $(offered difs "$sub" img -) == "$want" ]] \
         || fail "difs $sub flags offered: $(offered difs "$sub" img - | tr '\n' ' '), -h: $(echo $want)"
 done

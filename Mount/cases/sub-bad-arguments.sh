@@ -51,7 +51,10 @@ expect_usage_error inject "wider than the 16-bit" img --lba 1 --field apptag --v
 expect_usage_error inject "--byte-offset 512" img --lba 1 --field data --byte-offset 512
 expect_usage_error inject "only with --field data" img --lba 1 --field guard --byte-offset 3
 expect_usage_error inject "pi=0 has no PI tuple" img --lba 1 --field reftag -o pi=0
-expect_usage_error inject "-o pif=1" img --lba 1 --field guard -o pif=1
+expect_usage_error inject "-o sts=8: pif=1 (32-bit guard) allows a storage tag of 16 to 64 bits" img --lba 1 --field guard -o pif=1,sts=8
+expect_usage_error inject "--field stag: the format has no storage tag (sts=0)" img --lba 1 --field stag
+expect_usage_error check "-o stag=0x100: wider than the 8-bit storage tag" img -o sts=8,stag=0x100
+expect_usage_error check "-o drvie=nvm: unknown option" img -o nvme-ns,drvie=nvm
 expect_usage_error check "--map and --json" img --map --json
 expect_usage_error check "--blocks-per-cell: only with --map" img --blocks-per-cell 4
 expect_usage_error show "IMAGE: missing"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # difs inject of each field makes difs check exit 1 naming exactly that LBA and kind, and a mounted
-# read of that LBA fails with EIO while every other block reads back.
+# read of that LBA fails with EIO while every other block reads back; for every guard format, and
+# for storage tags (stag) and the reference tags STS leaves, at bit boundaries inside a byte.
 source "$(dirname "$0")/../lib.sh"
 
 nlb=64 lba=21
@@ -38,4 +39,10 @@ reftag|reftag|--value 0|
 reftag|reftag|--bit 47|logical_block_size=4096,ms=64,pif=2,layout=interleaved
 data|guard|--byte-offset 100 --bit 7|
 data|guard|--value 0xff|logical_block_size=4096,ms=64,pil=1
+guard|guard|--bit 31|logical_block_size=4096,pif=1
+stag|stag|--bit 0|logical_block_size=4096,pif=1,sts=40,prchk=all
+stag|stag|--value 0x1ffff|logical_block_size=4096,ms=16,pif=2,sts=18,prchk=guard+stag+ref
+reftag|reftag|--bit 29|logical_block_size=4096,ms=16,pif=2,sts=18
+reftag|reftag|--bit 63|logical_block_size=4096,pif=1,layout=interleaved
+stag|stag|--bit 11|ms=8,sts=12,prchk=all
 CASES

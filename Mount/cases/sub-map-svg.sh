@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # difs map --svg draws well-formed SVG: one cell per run of blocks, in LBA order, each coloured by
-# the worst state of its blocks as gen.py judges them (guard > apptag > reftag > escaped >
+# the worst state of its blocks as gen.py judges them (guard > apptag > stag > reftag > escaped >
 # unwritten > ok), the format line, an LBA axis (one label per row of 64 cells) and a legend with
 # the block counts; at 1, 4 and the default blocks per cell, and at 64 Ki blocks per cell on a
 # 256 Ki-block sparse image. `check --map` prints the same cells as letters.
@@ -26,7 +26,7 @@ NS = "{http://www.w3.org/2000/svg}"
 root = ET.parse(path).getroot()                 # raises on malformed XML
 assert root.tag == NS + "svg", root.tag
 states = [json.loads(l)["verdict"] for l in open(states_path)]
-rank = ["ok", "unwritten", "escaped", "reftag", "apptag", "guard"]
+rank = ["ok", "unwritten", "escaped", "reftag", "stag", "apptag", "guard"]
 cells = [e for e in root.iter(NS + "rect") if e.get("class") == "cell"]
 want_cells = (len(states) + per_cell - 1) // per_cell
 assert len(cells) == want_cells, (len(cells), want_cells)
@@ -76,8 +76,8 @@ rows = lines[start + 2:start + 2 + 2]   # 300 blocks / 4 per cell = 75 cells: tw
 letters = "".join(row.split(" ", 1)[1] for row in (r.lstrip() for r in rows))
 assert [r.split()[0] for r in rows] == ["0", "256"], rows
 states = [json.loads(l)["verdict"] for l in open(sys.argv[2])]
-rank = ["ok", "unwritten", "escaped", "reftag", "apptag", "guard"]
-letter = dict(zip(rank, ".-eRAG"))
+rank = ["ok", "unwritten", "escaped", "reftag", "stag", "apptag", "guard"]
+letter = dict(zip(rank, ".-eRSAG"))
 want = "".join(letter[max(states[i:i + 4], key=rank.index)] for i in range(0, len(states), 4))
 assert letters == want, (letters, want)
 PY

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # difs show takes blocks apart exactly as the independent generator does: for every block of
-# several formats (guard, apptag and reftag damage, an escape, unwritten holes, LBA 0 forgiven)
-# the verdict, the stored and computed guard, the tags stored and expected, the metadata bytes
+# several formats (guard, apptag, stag and reftag damage, an escape, unwritten holes, LBA 0
+# forgiven, pif 0, 1 and 2) the verdict, the stored and computed guard, the tags stored and
+# expected, the metadata bytes
 # and their image offsets equal gen.py's; a failing block's first text line is its pi-status
 # line; the exit status says whether a block shown fails.
 source "$(dirname "$0")/../lib.sh"
@@ -69,3 +70,14 @@ compare_all "$opts" 8
 "$DIFS" show img -o "$opts" --lba 6 >show.txt && fail "show of a failing block exited 0"
 (( $(grep -c '^    +00[0-3]0  ' show.txt) == 4 )) || fail "64 metadata bytes not in 4 rows of 16"
 note "text form: pi-status first line, escapes, unwritten, type 3 and wrapped metadata explained"
+
+# 512+16, 32-bit guard, a 24-bit storage tag (56 bits of reftag), every check: a stag error.
+opts="pif=1,sts=24,stag=0xabcdef,prchk=all"
+gen create img -o "$opts" --blocks 12 --fill random >/dev/null
+gen corrupt img -o "$opts" --lba 4 --field stag --bit 7 >/dev/null
+gen corrupt img -o "$opts" --lba 9 --field reftag --value 1 >/dev/null
+compare_all "$opts" 12
+"$DIFS" show img -o "$opts" --lba 4 >show.txt && fail "show of a stag error exited 0"
+grep -q '^lba 4: stag error: ' show.txt || fail "lba 4 not a stag error: $(sed -n 3p show.txt)"
+grep -q '^  stag: .*mismatch' show.txt || fail "no stag line calling it a mismatch"
+note "pif=1 sts=24: storage tags shown as gen.py reads them"

@@ -99,12 +99,12 @@ public struct CheckCommand: Sendable, Equatable {
     }
 }
 
-/// `difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [--byte-offset N] [-o ...]`
+/// `difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [--byte-offset N] [-o ...]`
 public struct InjectCommand: Sendable, Equatable {
     public static let valued: Set<String> = ["--lba", "--field", "--bit", "--value", "--byte-offset"]
     public static let switches: Set<String> = []
 
-    public enum Field: String, Sendable { case guardTag = "guard", appTag = "apptag", refTag = "reftag", data }
+    public enum Field: String, Sendable { case guardTag = "guard", appTag = "apptag", storageTag = "stag", refTag = "reftag", data }
 
     public var path: String
     public var options: Options
@@ -120,8 +120,8 @@ public struct InjectCommand: Sendable, Equatable {
         options = try args.options()
         guard let lba = try args.count("--lba") else { throw ConfigError("--lba N", "missing: which block?") }
         self.lba = lba
-        guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, reftag or data") }
-        guard let field = Field(rawValue: fieldText) else { throw ConfigError("--field \(fieldText)", "expected guard, apptag, reftag or data") }
+        guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, stag, reftag or data") }
+        guard let field = Field(rawValue: fieldText) else { throw ConfigError("--field \(fieldText)", "expected guard, apptag, stag, reftag or data") }
         self.field = field
         if args.values["--bit"] != nil && args.values["--value"] != nil {
             throw ConfigError("--bit and --value", "give one of them, not both")

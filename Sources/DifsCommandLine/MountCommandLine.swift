@@ -15,7 +15,8 @@ public struct MountCommandLine: Sendable, Equatable {
 
     public init() {}
 
-    /// Flags in any order and anywhere; `-o OPTS` or `-oOPTS` may repeat; `-d` implies `-f`.
+    /// Flags in any order and anywhere; `-o OPTS`, `-oOPTS` or `-device nvme-ns,...` may repeat;
+    /// `-d` implies `-f`.
     /// Anything else starting with `-` is refused, as is a third operand.
     public static func parse(_ arguments: [String]) throws(ConfigError) -> MountCommandLine {
         var line = MountCommandLine()
@@ -32,6 +33,11 @@ public struct MountCommandLine: Sendable, Equatable {
                 i += 1
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
                 line.optionGroups.append(arguments[i])
+            case "-device":
+                // A QEMU `-device nvme-ns,...` pasted whole is an option list too.
+                i += 1
+                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
+                line.optionGroups.append(try deviceOptions(arguments[i]))
             default:
                 if arg.hasPrefix("-o") {
                     line.optionGroups.append(String(arg.dropFirst(2)))

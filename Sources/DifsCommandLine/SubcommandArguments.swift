@@ -9,7 +9,7 @@ public struct SubcommandArguments: Sendable, Equatable {
     public var optionGroups: [String] = []
     public var operands: [String] = []
 
-    /// Reads `--flag VALUE`, `--flag=VALUE`, `-o OPTS`, `-oOPTS` and operands; `--` ends the flags
+    /// Reads `--flag VALUE`, `--flag=VALUE`, `-o OPTS`, `-oOPTS`, `-device nvme-ns,...` and operands; `--` ends the flags
     /// (for an image whose name starts with `-`). A later flag replaces an earlier one. `-h` and
     /// `--help` are always known.
     public init(_ arguments: [String], valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
@@ -24,6 +24,12 @@ public struct SubcommandArguments: Sendable, Equatable {
             if arg == "-o" {
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
                 optionGroups.append(arguments[i]); i += 1
+                continue
+            }
+            // `-device nvme-ns,...` pasted from a QEMU command line is an option list too.
+            if arg == "-device" {
+                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
+                optionGroups.append(try deviceOptions(arguments[i])); i += 1
                 continue
             }
             if arg.hasPrefix("-o") && !arg.hasPrefix("--") { optionGroups.append(String(arg.dropFirst(2))); continue }
@@ -64,6 +70,14 @@ public struct SubcommandArguments: Sendable, Equatable {
         guard let text = values[flag] else { return nil }
         return try parseCount(text, flag: flag, max: max)
     }
+}
+
+/// The value of a pasted QEMU `-device nvme-ns,...` as an option list; any other device is refused.
+public func deviceOptions(_ value: String) throws(ConfigError) -> String {
+    guard value == "nvme-ns" || value.hasPrefix("nvme-ns,") else {
+        throw ConfigError("-device \(value)", "only a QEMU nvme-ns device describes an image (-device nvme-ns,...)")
+    }
+    return value
 }
 
 /// A count or size in the one number grammar (`NumberGrammar`): decimal or 0x hex, with an

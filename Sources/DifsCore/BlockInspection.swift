@@ -13,7 +13,8 @@ public struct BlockInspection: Sendable, Equatable {
     public let tuple: PITuple?
     /// The guard computed over the data (and the metadata prefix for pil=0); nil for pi=0.
     public let computedGuard: UInt64?
-    /// The reference tag a check expects; nil when none is (type 3, pi=0).
+    /// The reference tag a check expects; nil when none is (type 3, pi=0, or STS taking the whole
+    /// storage and reference space).
     public let expectedRefTag: UInt64?
     /// The block is unwritten by the hole rule (its data in a hole of the image file, or in the
     /// interleaved layout zero data whose tuple is in one); false when holes are not tracked.
@@ -44,7 +45,7 @@ extension Volume {
                         var tuple: PITuple?, computed: UInt64?, verdict = BlockVerdict.ok, inHole = false
                         if format.isProtected {
                             tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[format.tupleOffset...]),
-                                            format: format.guardFormat)
+                                            format: format.tupleFormat)
                             computed = context.computeGuard(data: data, metadata: metadata)
                             inHole = unwritten.isUnwritten(lba, allocation, data: data)
                             verdict = unwritten.verdict(context, lba: lba, allocation: allocation, data: data,
@@ -54,7 +55,7 @@ extension Volume {
                                               dataByteOffset: geometry.dataByteOffset(lba: lba),
                                               metadataByteOffset: geometry.metadataByteOffset(lba: lba),
                                               tuple: tuple, computedGuard: computed,
-                                              expectedRefTag: context.expectedRefTag(lba: lba),
+                                              expectedRefTag: format.tupleFormat.refTagBits > 0 ? context.expectedRefTag(lba: lba) : nil,
                                               inHole: inHole, verdict: verdict))
                     }
                 }

@@ -3,10 +3,10 @@
 
 /// A block's state on the map, in the order a cell shows the worst one: a failure outranks any
 /// pass; among failures the guard (the data itself is not what was written) outranks the
-/// apptag, which outranks the reftag (a misplaced but intact block); escaped outranks unwritten,
-/// which outranks ok.
+/// apptag, then the storage tag, then the reftag (a misplaced but intact block), the order the
+/// checks run in; escaped outranks unwritten, which outranks ok.
 public enum MapState: Int, Sendable, CaseIterable, Comparable {
-    case ok = 0, unwritten, escaped, refTag, appTag, guardTag
+    case ok = 0, unwritten, escaped, refTag, storageTag, appTag, guardTag
 
     public init(_ verdict: BlockVerdict) {
         switch verdict {
@@ -17,6 +17,7 @@ public enum MapState: Int, Sendable, CaseIterable, Comparable {
             switch error.kind {
             case .guardTag: self = .guardTag
             case .appTag: self = .appTag
+            case .storageTag: self = .storageTag
             case .refTag: self = .refTag
             }
         }
@@ -30,6 +31,7 @@ public enum MapState: Int, Sendable, CaseIterable, Comparable {
         case .escaped: return "escaped"
         case .guardTag: return "guard"
         case .appTag: return "apptag"
+        case .storageTag: return "stag"
         case .refTag: return "reftag"
         }
     }

@@ -29,6 +29,7 @@ public enum CRC {
                                 continuing previous: UInt64 = 0) -> UInt64 {
         switch format {
         case .crc16: return UInt64(t10dif(bytes, continuing: UInt16(truncatingIfNeeded: previous)))
+        case .crc32c: return UInt64(crc32c(bytes, continuing: UInt32(truncatingIfNeeded: previous)))
         case .crc64: return nvme64(bytes, continuing: previous)
         }
     }
@@ -44,6 +45,9 @@ public enum CRC {
         case .crc16:
             difs_crc16_t10dif_blocks(data, blockLength, dataStride, prefix, prefixLength, prefixStride, count,
                                      out.assumingMemoryBound(to: UInt16.self))
+        case .crc32c:
+            difs_crc32c_blocks(data, blockLength, dataStride, prefix, prefixLength, prefixStride, count,
+                               out.assumingMemoryBound(to: UInt32.self))
         case .crc64:
             difs_crc64_nvme_blocks(data, blockLength, dataStride, prefix, prefixLength, prefixStride, count,
                                    out.assumingMemoryBound(to: UInt64.self))

@@ -4,6 +4,7 @@
 public enum PIErrorKind: String, Sendable, CaseIterable {
     case guardTag = "guard"
     case appTag = "apptag"
+    case storageTag = "stag"
     case refTag = "reftag"
 }
 
@@ -13,20 +14,27 @@ public struct PIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var lba: UInt64
     /// The value stored in the tuple.
     public var stored: UInt64
-    /// The value the check wanted: the computed guard, the expected apptag or reftag.
+    /// The value the check wanted: the computed guard, the expected apptag, storage tag or reftag.
     public var expected: UInt64
-    /// Apptag checks compare under this mask.
-    public var appMask: UInt16 = 0xFFFF
-    /// Hex digits of the field, so values print at their width (4, 8, 12 or 16).
+    /// Apptag and storage tag checks compare under this mask (appmask, stagmask).
+    public var mask: UInt64
+    /// Hex digits of the field, so values print at their width (4, 8, 12 or 16; a storage tag's
+    /// STS bits rounded up to whole digits).
     public var fieldDigits: Int
+
+    public var appMask: UInt16 { UInt16(truncatingIfNeeded: mask) }
 
     public init(kind: PIErrorKind, lba: UInt64, stored: UInt64, expected: UInt64, appMask: UInt16 = 0xFFFF,
                 fieldDigits: Int) {
+        self.init(kind: kind, lba: lba, stored: stored, expected: expected, mask: UInt64(appMask), fieldDigits: fieldDigits)
+    }
+
+    public init(kind: PIErrorKind, lba: UInt64, stored: UInt64, expected: UInt64, mask: UInt64, fieldDigits: Int) {
         self.kind = kind
         self.lba = lba
         self.stored = stored
         self.expected = expected
-        self.appMask = appMask
+        self.mask = mask
         self.fieldDigits = fieldDigits
     }
 
@@ -36,6 +44,7 @@ public struct PIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch kind {
         case .guardTag: return "lba \(lba): guard error: stored \(s) computed \(e)"
         case .appTag: return "lba \(lba): apptag error: stored \(s) expected \(e) mask \(hex(UInt64(appMask), digits: 4))"
+        case .storageTag: return "lba \(lba): stag error: stored \(s) expected \(e) mask \(hex(mask, digits: fieldDigits))"
         case .refTag: return "lba \(lba): reftag error: stored \(s) expected \(e)"
         }
     }
@@ -46,6 +55,7 @@ public struct PIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch kind {
         case .guardTag: name = "guard tag"
         case .appTag: name = "app tag"
+        case .storageTag: name = "storage tag"
         case .refTag: name = "ref tag"
         }
         return "\(name) error at lba \(lba) (rcvd \(hex(stored, digits: fieldDigits, prefix: false)), want \(hex(expected, digits: fieldDigits, prefix: false)))"
@@ -69,21 +79,28 @@ public struct ProtectionContext: Sendable {
     public let format: Format
     public let policy: Policy
     let guardFormat: GuardFormat
+    let tupleFormat: TupleFormat
     let tupleOffset: Int
     let prefixLength: Int
     let refTagMask: UInt64
+    /// The storage tag bits compared: `stagmask` (LBSTM) within the STS bits.
+    let storageTagCompareMask: UInt64
 
     public init(format: Format, policy: Policy) {
         self.format = format
         self.policy = policy
         self.guardFormat = format.guardFormat
+        self.tupleFormat = format.tupleFormat
         self.tupleOffset = format.tupleOffset
         self.prefixLength = format.guardedMetadataPrefix
-        self.refTagMask = format.guardFormat.refTagMask
+        self.refTagMask = tupleFormat.refTagMask
+        self.storageTagCompareMask = policy.storageTagMask & tupleFormat.storageTagMask
     }
 
     /// The reference tag a check expects for `lba`: type 1 the LBA, type 2 base + LBA, both masked
-    /// to the tag width; type 3 has none (never checked).
+    /// to the tag width, which is what STS leaves of the storage and reference space (NVM Command
+    /// Set 1.2 §5.3.3: "the least significant bits of the SLBA field sized to the number of bits in
+    /// the Logical Block Reference Tag"; incrementing all ones rolls over to 0); type 3 has none.
     public func expectedRefTag(lba: UInt64) -> UInt64? {
         switch format.protectionType {
         case .type1: return lba & refTagMask
@@ -107,6 +124,9 @@ public struct ProtectionContext: Sendable {
 
     /// PRACT: writes a fresh tuple for block `lba` into `metadata`; the metadata bytes outside the
     /// tuple are kept. `data` is `logical_block_size` bytes, `metadata` is `ms` bytes.
+    /// NVM Command Set 1.2 §5.3.3: "Inserted protection information consists of the computed CRC ...
+    /// in the Guard field, the LBAT field value in the Application Tag field, the LBST field value in
+    /// the Storage Tag field, if defined, and the computed reference tag" (`apptag`, `stag`).
     public func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64) {
         generate(data: data, metadata: metadata, lba: lba, computedGuard: nil)
     }
@@ -116,12 +136,13 @@ public struct ProtectionContext: Sendable {
     func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64,
                   computedGuard: UInt64?) {
         let guardTag = computedGuard ?? computeGuard(data: data, metadata: UnsafeRawBufferPointer(metadata))
-        let tuple = PITuple(guardTag: guardTag, appTag: policy.appTag, refTag: generatedRefTag(lba: lba))
-        tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
+        let tuple = PITuple(guardTag: guardTag, appTag: policy.appTag, storageTag: policy.storageTag,
+                            refTag: generatedRefTag(lba: lba))
+        tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: tupleFormat)
     }
 
-    /// Checks block `lba`'s tuple against its data: escapes, then guard, apptag and reftag as the
-    /// policy enables them. Tags only: whether the block is unwritten is `UnwrittenRule`'s question.
+    /// Checks block `lba`'s tuple against its data: escapes, then guard, apptag, storage tag and
+    /// reftag as the policy enables them. Tags only: whether the block is unwritten is `UnwrittenRule`'s question.
     public func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64) -> BlockVerdict {
         verify(data: data, metadata: metadata, lba: lba, computedGuard: nil)
     }
@@ -129,10 +150,13 @@ public struct ProtectionContext: Sendable {
     /// `verify`, with the guard already computed when `computedGuard` is given (a batch of blocks).
     func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
                 computedGuard: UInt64?) -> BlockVerdict {
-        let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: guardFormat)
+        let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: tupleFormat)
 
-        // Escapes, before any check (NVM Command Set spec 5.3.2.x; dif.c nvme_dif_prchk_*):
-        // types 1/2 skip when apptag == 0xFFFF; type 3 only when the reftag is all ones too.
+        // Escapes, before any check (NVM Command Set 1.2 §5.3.3; dif.c nvme_dif_prchk_*): types 1/2
+        // skip every check, STC's included, when apptag == 0xFFFF; type 3 only when "the protection
+        // information Application Tag and Logical Block Reference Tag, if defined, have all bits set
+        // to '1'". The storage tag takes no part: its bits may hold anything. With no reference tag
+        // (STS = the whole space) the apptag alone escapes; refTagMask is 0 then, as is refTag.
         if tuple.appTag == 0xFFFF {
             if format.protectionType != .type3 || tuple.refTag == refTagMask { return .escaped }
         }
@@ -142,16 +166,28 @@ public struct ProtectionContext: Sendable {
             let computed = computedGuard ?? computeGuard(data: data, metadata: metadata)
             if computed != tuple.guardTag {
                 return .failed(PIError(kind: .guardTag, lba: lba, stored: tuple.guardTag, expected: computed,
-                                       fieldDigits: guardFormat.guardSize * 2))
+                                       fieldDigits: tupleFormat.guardDigits))
             }
         }
         if checks.contains(.appTag) && (tuple.appTag & policy.appMask) != (policy.appTag & policy.appMask) {
             return .failed(PIError(kind: .appTag, lba: lba, stored: UInt64(tuple.appTag), expected: UInt64(policy.appTag),
                                    appMask: policy.appMask, fieldDigits: 4))
         }
-        if checks.contains(.refTag), let expected = expectedRefTag(lba: lba), tuple.refTag != expected {
+        // Storage tag (STC), after the apptag as §5.3.3 lists it: "compares unmasked bits in the
+        // Storage Tag field to the Logical Block Storage Tag (LBST) field ... A bit ... is masked
+        // (i.e., not compared) if the corresponding bit is cleared to '0' in the Logical Block Storage
+        // Tag Mask (LBSTM)". Only when a storage tag is defined (STS > 0).
+        if checks.contains(.storageTag) && tupleFormat.storageTagBits > 0
+            && (tuple.storageTag & storageTagCompareMask) != (policy.storageTag & storageTagCompareMask) {
+            return .failed(PIError(kind: .storageTag, lba: lba, stored: tuple.storageTag,
+                                   expected: policy.storageTag & tupleFormat.storageTagMask,
+                                   mask: storageTagCompareMask, fieldDigits: tupleFormat.storageTagDigits))
+        }
+        // Reference tag, "if defined" (§5.3.3): STS may take the whole space.
+        if checks.contains(.refTag), tupleFormat.refTagBits > 0, let expected = expectedRefTag(lba: lba),
+           tuple.refTag != expected {
             return .failed(PIError(kind: .refTag, lba: lba, stored: tuple.refTag, expected: expected,
-                                   fieldDigits: guardFormat.refTagBits / 4))
+                                   fieldDigits: tupleFormat.refTagDigits))
         }
         return .ok
     }
@@ -172,7 +208,7 @@ public struct ProtectionContext: Sendable {
     }
 }
 
-/// Guards computed for a run of blocks, stored at the format's width (2 or 8 bytes each).
+/// Guards computed for a run of blocks, stored at the format's width (2, 4 or 8 bytes each).
 struct GuardTags {
     let storage: UnsafeMutableRawPointer
     let format: GuardFormat
@@ -181,8 +217,11 @@ struct GuardTags {
     static func byteCount(_ count: Int) -> Int { count * 8 }
 
     subscript(_ i: Int) -> UInt64 {
-        format == .crc16 ? UInt64(storage.load(fromByteOffset: i * 2, as: UInt16.self))
-                         : storage.load(fromByteOffset: i * 8, as: UInt64.self)
+        switch format {
+        case .crc16: return UInt64(storage.load(fromByteOffset: i * 2, as: UInt16.self))
+        case .crc32c: return UInt64(storage.load(fromByteOffset: i * 4, as: UInt32.self))
+        case .crc64: return storage.load(fromByteOffset: i * 8, as: UInt64.self)
+        }
     }
 
     /// The guards from index `i` on (where a batch over later blocks of a run writes).

@@ -479,7 +479,7 @@ public final class Volume: Sendable {
         let tupleRange = geometry.format.tupleOffset..<(geometry.format.tupleOffset + geometry.format.tupleSize)
         func guardMatches(_ data: UnsafeRawBufferPointer, _ metadata: ArraySlice<UInt8>) -> Bool {
             metadata.withUnsafeBytes { m in
-                let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: m[tupleRange]), format: geometry.format.guardFormat)
+                let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: m[tupleRange]), format: context.tupleFormat)
                 return context.computeGuard(data: data, metadata: m) == tuple.guardTag
             }
         }

@@ -44,6 +44,7 @@ enum Check {
             if args.wantsHelp { printHelp(); return 0 }
             command = try CheckCommand(args)
             let path = command.path, repair = command.repair
+            noticeIgnoredProperties(command.options, command: "check")
             try replayLeftIntent(path: path, options: command.options)
             opened = try OpenedImage(path: path, format: command.options.format, readOnly: !repair, command: "check")
             if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
@@ -104,21 +105,25 @@ enum Check {
         let f = report.geometry.format, p = report.policy
         var out = "{\n"
         out += "  \"image\": \(jsonString(image)),\n"
-        out += "  \"format\": \(formatJSON(f)),\n"
-        out += "  \"policy\": \(policyJSON(p)),\n"
+        // As in the text: `sts`, `stag`, `stagmask` and `stag-errors` only for a format with a storage tag.
+        let stag = report.hasStorageTag
+        out += "  \"format\": \(formatJSON(f, storageTag: stag)),\n"
+        out += "  \"policy\": \(policyJSON(p, format: f, storageTag: stag)),\n"
         out += "  \"blocks\": \(report.geometry.blockCount)"
         if f.isProtected {
-            let counts: [(String, UInt64)] = [
+            var counts: [(String, UInt64)] = [
                 ("ok", report.ok), ("unwritten", report.unwritten), ("escaped", report.escaped),
                 ("guard-errors", report.guardErrors), ("apptag-errors", report.appTagErrors),
-                ("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads),
             ]
+            if stag { counts.append(("stag-errors", report.storageTagErrors)) }
+            counts += [("reftag-errors", report.refTagErrors), ("failed-reads", report.failedReads)]
             for (key, value) in counts { out += ",\n  \"\(key)\": \(value)" }
             out += ",\n  \"failures\": ["
             for (i, failure) in report.failures.prefix(listed).enumerated() {
                 out += i == 0 ? "\n" : ",\n"
                 out += "    {\"lba\": \(failure.lba), \"kind\": \"\(failure.kind.rawValue)\", \"stored\": \"\(hex(failure.stored, digits: failure.fieldDigits))\", \"expected\": \"\(hex(failure.expected, digits: failure.fieldDigits))\""
                 if failure.kind == .appTag { out += ", \"mask\": \"\(hex(UInt64(failure.appMask), digits: 4))\"" }
+                if failure.kind == .storageTag { out += ", \"mask\": \"\(hex(failure.mask, digits: failure.fieldDigits))\"" }
                 out += "}"
             }
             out += listed > 0 ? "\n  ]" : "]"
@@ -127,14 +132,19 @@ enum Check {
         return out + "\n}\n"
     }
 
-    /// The format line's fields as a JSON object, in the same order.
-    static func formatJSON(_ f: Format) -> String {
-        "{\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\"}"
+    /// The format line's fields as a JSON object, in the same order (`sts` only with a storage tag).
+    static func formatJSON(_ f: Format, storageTag: Bool) -> String {
+        "{\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\""
+            + (storageTag ? ", \"sts\": \(f.storageTagSize)" : "") + "}"
     }
 
-    /// The policy line's fields as a JSON object, in the same order.
-    static func policyJSON(_ p: Policy) -> String {
-        "{\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\"}"
+    /// The policy line's fields as a JSON object, in the same order (`stag`, `stagmask` only with a
+    /// storage tag).
+    static func policyJSON(_ p: Policy, format f: Format, storageTag: Bool) -> String {
+        let t = f.tupleFormat
+        return "{\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\""
+            + (storageTag ? ", \"stag\": \"\(hex(p.storageTag & t.storageTagMask, digits: t.storageTagDigits))\", \"stagmask\": \"\(hex(p.storageTagMask & t.storageTagMask, digits: t.storageTagDigits))\"" : "")
+            + "}"
     }
 
     static func jsonString(_ text: String) -> String {

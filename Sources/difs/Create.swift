@@ -20,6 +20,7 @@ enum Create {
         } catch {
             return refuse("create", error)
         }
+        noticeIgnoredProperties(request.options, command: "create")
         return create(request)
     }
 

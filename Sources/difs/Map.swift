@@ -17,6 +17,7 @@ enum Map {
             let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try MapCommand(args)
+            noticeIgnoredProperties(command.options, command: "map")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "map")
             blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
@@ -63,6 +64,7 @@ enum Map {
         case .unwritten: return "#d9d9d9"
         case .escaped: return "#5b9bd5"
         case .refTag: return "#9c6ade"
+        case .storageTag: return "#00897b"
         case .appTag: return "#ff9800"
         case .guardTag: return "#d32f2f"
         }
@@ -75,6 +77,7 @@ enum Map {
         case .unwritten: return "-"
         case .escaped: return "e"
         case .refTag: return "R"
+        case .storageTag: return "S"
         case .appTag: return "A"
         case .guardTag: return "G"
         }
@@ -87,6 +90,7 @@ enum Map {
         case .unwritten: return 252
         case .escaped: return 68
         case .refTag: return 141
+        case .storageTag: return 30
         case .appTag: return 208
         case .guardTag: return 160
         }
@@ -98,6 +102,7 @@ enum Map {
         case .unwritten: return "unwritten"
         case .escaped: return "escaped"
         case .refTag: return "reftag error"
+        case .storageTag: return "stag error"
         case .appTag: return "apptag error"
         case .guardTag: return "guard error"
         }
@@ -169,7 +174,7 @@ enum Map {
         out += "</g>\n<g class=\"legend\">\n"
         let totals = map.totals
         for (k, state) in MapState.allCases.enumerated() {
-            let x = 16 + (k / 3) * 250 + (k / 3 == 0 ? 0 : 0), y = legendTop + (k % 3) * 22
+            let x = 16 + (k / 3) * 250, y = legendTop + (k % 3) * 22
             out += "<g class=\"legend-entry\" data-state=\"\(state.name)\" data-blocks=\"\(totals[state.rawValue])\"><rect x=\"\(x)\" y=\"\(y - 11)\" width=\"14\" height=\"14\" fill=\"\(colour(state))\" stroke=\"#555555\" stroke-width=\"0.5\"/><text x=\"\(x + 20)\" y=\"\(y + 1)\">\(legendLabel(state)): \(totals[state.rawValue]) blocks</text></g>\n"
         }
         out += "</g>\n</svg>\n"
@@ -219,12 +224,12 @@ enum Map {
 
             Draws the whole image as a grid (the -o format and policy keys must match the image; see
             difs -h). Each cell is a run of consecutive blocks, coloured by its worst state: guard error,
-            then apptag error, reftag error, escaped, unwritten, ok. Rows start with the LBA of their first block.
+            then apptag error, stag error, reftag error, escaped, unwritten, ok. Rows start with the LBA of their first block.
               --svg FILE             write an SVG picture (- for stdout) with the format line and a legend;
                                      without it, a text map on stdout (coloured on a terminal)
               --blocks-per-cell N    blocks per cell (default: the smallest power of two giving at most
                                      \(MapCommand.svgCells) cells in SVG, \(MapCommand.textCells) in text; at most \(BlockMap.maxCells) cells)
-            Text letters: . ok  - unwritten  e escaped  R reftag  A apptag  G guard.
+            Text letters: . ok  - unwritten  e escaped  R reftag  S stag  A apptag  G guard.
             Exit status: 0 no block fails, 1 some block fails, 2 usage or I/O error.
             """)
     }

@@ -41,6 +41,7 @@ enum Mount {
             printError(usage)
             return 2
         }
+        noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
             printError("difs: \(imagePath): image file is not writable; mounting read-only")
@@ -133,13 +134,14 @@ enum Mount {
               -d, --debug        debug: libfuse's request log (implies -f)
               -s                 single-threaded request loop
               -o OPT[,OPT...]    options, below (may be repeated; -oOPT joined works too)
+              -device nvme-ns,OPT,...   a QEMU -device nvme-ns option list pasted whole, as -o
               -h, --help         this help
               -V, --version      version
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
               difs check IMAGE [-o ...] [--json] [--max-errors N] [--map] [--repair --yes]
-              difs inject IMAGE --lba N --field guard|apptag|reftag|data [--bit B | --value V] [-o ...]
+              difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
               difs show IMAGE --lba N [--count C] [-o ...] [--json]
               difs map IMAGE [-o ...] [--svg FILE] [--blocks-per-cell N]
 
@@ -148,6 +150,18 @@ enum Mount {
         for entry in Options.help {
             print("  \(padded(entry.key, 20))\(padded(entry.values, 48))default: \(entry.defaultValue)")
         }
+        print("""
+
+            QEMU nvme-ns properties that do not change the image format are accepted and ignored
+            (one notice names them), so an option list can be pasted from a QEMU command line, with
+            its nvme-ns, prefix or as -device nvme-ns,...:
+            """)
+        var line = " "
+        for name in qemuPropertiesIgnored.sorted() {
+            if line.count + name.count + 1 > 100 { print(line); line = " " }
+            line += " " + name
+        }
+        print(line)
         print("\nOther -o options go to libfuse, which rejects what it does not know:")
         FuseSession.printLibfuseHelp()
     }

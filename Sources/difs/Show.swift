@@ -12,6 +12,7 @@ enum Show {
             let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try ShowCommand(args)
+            noticeIgnoredProperties(command.options, command: "show")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "show")
             blocks = try command.blocks(in: opened.geometry.blockCount)
@@ -26,7 +27,7 @@ enum Show {
         }
         let header = StatusReport(geometry: opened.geometry, policy: options.policy)
         var failing = false
-        var out = json ? "{\n  \"image\": \(Check.jsonString(path)),\n  \"format\": \(Check.formatJSON(header.geometry.format)),\n  \"policy\": \(Check.policyJSON(header.policy)),\n  \"blocks\": ["
+        var out = json ? "{\n  \"image\": \(Check.jsonString(path)),\n  \"format\": \(Check.formatJSON(header.geometry.format, storageTag: header.hasStorageTag)),\n  \"policy\": \(Check.policyJSON(header.policy, format: header.geometry.format, storageTag: header.hasStorageTag)),\n  \"blocks\": ["
                        : header.formatLine + "\n" + header.policyLine + "\n"
         var index = 0
         do throws(VolumeError) {
@@ -78,14 +79,21 @@ enum Show {
         var out = "lba \(block.lba): " + (block.verdict.isFailure ? reason : "\(name): \(reason)") + "\n"
         out += "  data:      image byte \(block.dataByteOffset), \(format.logicalBlockSize) bytes\n"
         if let tuple = block.tuple, let computed = block.computedGuard {
-            let g = format.guardFormat.guardSize * 2, r = format.guardFormat.refTagBits / 4
+            let t = format.tupleFormat, g = t.guardDigits, r = t.refTagDigits, st = t.storageTagDigits
             func unchecked(_ check: Checks) -> String { policy.checks.contains(check) ? "" : "  (not checked: prchk=\(policy.checks.name))" }
             out += "  guard:     stored \(hex(tuple.guardTag, digits: g))  computed \(hex(computed, digits: g))  "
                 + (tuple.guardTag == computed ? "match" : "mismatch") + unchecked(.guardTag) + "\n"
             let appMatch = tuple.appTag & policy.appMask == policy.appTag & policy.appMask
             out += "  apptag:    stored \(hex(UInt64(tuple.appTag), digits: 4))  expected \(hex(UInt64(policy.appTag), digits: 4)) mask \(hex(UInt64(policy.appMask), digits: 4))  "
                 + (appMatch ? "match" : "mismatch") + unchecked(.appTag) + "\n"
-            if let expected = block.expectedRefTag {
+            if t.storageTagBits > 0 {
+                let mask = policy.storageTagMask & t.storageTagMask, expected = policy.storageTag & t.storageTagMask
+                out += "  stag:      stored \(hex(tuple.storageTag, digits: st))  expected \(hex(expected, digits: st)) mask \(hex(mask, digits: st))  "
+                    + (tuple.storageTag & mask == expected & mask ? "match" : "mismatch") + unchecked(.storageTag) + "\n"
+            }
+            if t.refTagBits == 0 {
+                out += "  reftag:    none (sts=\(t.storageTagBits) takes the whole storage and reference space)\n"
+            } else if let expected = block.expectedRefTag {
                 out += "  reftag:    stored \(hex(tuple.refTag, digits: r))  expected \(hex(expected, digits: r))  "
                     + (tuple.refTag == expected ? "match" : "mismatch") + unchecked(.refTag) + "\n"
             } else {
@@ -113,11 +121,14 @@ enum Show {
         out += "\"data-byte\": \(block.dataByteOffset), \"metadata-byte\": \(block.metadataByteOffset), "
         out += "\"metadata\": \"\(block.metadata.map { hex(UInt64($0), digits: 2, prefix: false) }.joined())\""
         if let tuple = block.tuple, let computed = block.computedGuard {
-            let g = format.guardFormat.guardSize * 2, r = format.guardFormat.refTagBits / 4
+            let t = format.tupleFormat, g = t.guardDigits, r = t.refTagDigits, st = t.storageTagDigits
             out += ", \"guard\": {\"stored\": \"\(hex(tuple.guardTag, digits: g))\", \"computed\": \"\(hex(computed, digits: g))\"}"
             out += ", \"apptag\": {\"stored\": \"\(hex(UInt64(tuple.appTag), digits: 4))\", \"expected\": \"\(hex(UInt64(policy.appTag), digits: 4))\", \"mask\": \"\(hex(UInt64(policy.appMask), digits: 4))\"}"
             out += ", \"reftag\": {\"stored\": \"\(hex(tuple.refTag, digits: r))\", \"expected\": "
                 + (block.expectedRefTag.map { "\"\(hex($0, digits: r))\"" } ?? "null") + "}"
+            if t.storageTagBits > 0 {
+                out += ", \"stag\": {\"stored\": \"\(hex(tuple.storageTag, digits: st))\", \"expected\": \"\(hex(policy.storageTag & t.storageTagMask, digits: st))\", \"mask\": \"\(hex(policy.storageTagMask & t.storageTagMask, digits: st))\"}"
+            }
         }
         return out + "}"
     }
@@ -135,7 +146,8 @@ enum Show {
               --count C      show C blocks from N (default 1)
               --json         the same fields as one JSON object
             Per block: the verdict of the mount's own check and its reason; the guard stored and
-            computed, the apptag stored and expected (with appmask), the reftag stored and expected;
+            computed, the apptag stored and expected (with appmask), the storage tag (with sts) stored
+            and expected (with stagmask), the reftag stored and expected;
             the metadata bytes in hex, with their image byte offsets. The image is opened read-only.
             Exit status: 0 every block shown passes, 1 some block shown fails, 2 usage or I/O error.
             """)

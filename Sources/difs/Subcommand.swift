@@ -25,6 +25,15 @@ struct OpenedImage {
     }
 }
 
+/// The one notice line naming the QEMU nvme-ns properties that were accepted and ignored (they do
+/// not change the image format), on stderr: `difs: ignoring QEMU nvme-ns properties that do not
+/// change the image format: drive, nsid`. `command` names the subcommand (nil: the mount).
+func noticeIgnoredProperties(_ options: Options, command: String?) {
+    guard !options.ignoredQEMUProperties.isEmpty else { return }
+    printError("difs\(command.map { " " + $0 } ?? ""): ignoring QEMU nvme-ns properties that do not change the image format: "
+               + options.ignoredQEMUProperties.joined(separator: ", "))
+}
+
 /// The intent log of a writable image: `IMAGE.difs-intent` beside it (see `IntentLog`), made when
 /// missing. The mount keeps it while mounted and removes it at a clean unmount; one left behind
 /// holds the writes a killed daemon had in flight, replayed by the next mount or `difs check`.

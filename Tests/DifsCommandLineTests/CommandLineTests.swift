@@ -71,6 +71,9 @@ struct MountCommandLineTests {
         let plain = try MountCommandLine.parse(["img", "mnt", "-f"])
         #expect(plain.foreground && !plain.debug && !plain.singleThreaded && !plain.help && !plain.version)
         #expect(try MountCommandLine.parse(["-"]).image == "-")
+        let pasted = try MountCommandLine.parse(["img", "mnt", "-device", "nvme-ns,drive=nvm,pi=1,pif=2,ms=16"])
+        #expect(pasted.optionGroups == ["nvme-ns,drive=nvm,pi=1,pif=2,ms=16"])
+        #expect(try pasted.validated().options.format.guardFormat == .crc64)
         let (options, image, mountpoint) = try MountCommandLine.parse(["a", "b", "-o", "pi=2,allow_other"]).validated()
         #expect(image == "a" && mountpoint == "b")
         #expect(options.format.protectionType == .type2 && options.passThrough == ["allow_other"])
@@ -83,6 +86,9 @@ struct MountCommandLineTests {
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "more"]) }
                 == "more: unexpected argument (IMAGE and MOUNTPOINT are already given)")
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-o"]) } == "-o: needs an option list (-o pi=1,...)")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-device"]) } == "-device: needs a value (-device nvme-ns,...)")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-device", "virtio-blk,drive=x"]) }
+                == "-device virtio-blk,drive=x: only a QEMU nvme-ns device describes an image (-device nvme-ns,...)")
         #expect(refusal { _ = try MountCommandLine.parse([]).validated() } == "IMAGE: missing")
         #expect(refusal { _ = try MountCommandLine.parse(["img"]).validated() } == "MOUNTPOINT: missing")
         // A bad option is named before a missing operand, as the mount reports it.
@@ -96,13 +102,16 @@ struct MountCommandLineTests {
         (["ms=4"], "-o ms=4: too small for the 8-byte PI tuple of pif=0 (pi=1 needs ms >= 8)"),
         (["pif=2,ms=8"], "-o ms=8: too small for the 16-byte PI tuple of pif=2 (pi=1 needs ms >= 16)"),
         (["reftag=0x100000000"], "-o reftag=0x100000000: wider than the 32-bit reference tag of pif=0"),
-        (["pif=2,ms=16,reftag=0x1000000000000"], "-o reftag=0x1000000000000: expected 0 to 0xffffffffffff"),
+        (["pif=2,ms=16,reftag=0x1000000000000"], "-o reftag=0x1000000000000: wider than the 48-bit reference tag of pif=2"),
+        (["pif=1,sts=8"], "-o sts=8: pif=1 (32-bit guard) allows a storage tag of 16 to 64 bits of its 80-bit storage and reference space"),
+        (["sts=8,stag=0x100"], "-o stag=0x100: wider than the 8-bit storage tag (sts=8)"),
+        (["pif=2,sts=40,reftag=0x100"], "-o reftag=0x100: wider than the 8-bit reference tag of pif=2 with sts=40"),
         (["logical_block_size=1000"], "-o logical_block_size=1000: expected a power of two from 512 to 65536"),
         (["logical_block_size=128K"], "-o logical_block_size=128K: expected a power of two from 512 to 65536"),
-        (["pif=3"], "-o pif=3: expected 0 (16-bit guard) or 2 (64-bit guard)"),
+        (["pif=3"], "-o pif=3: expected 0 (16-bit guard), 1 (32-bit guard) or 2 (64-bit guard)"),
         (["pil=2"], "-o pil=2: expected 0 (tuple last) or 1 (tuple first)"),
         (["layout=striped"], "-o layout=striped: expected separate or interleaved"),
-        (["prchk=guard+crc"], "-o prchk=guard+crc: expected guard, app, ref joined by +, or none, or all"),
+        (["prchk=guard+crc"], "-o prchk=guard+crc: expected guard, app, stag, ref joined by +, or none, or all"),
         (["pi=0,prchk=guard"], "-o prchk=guard: pi=0 has no protection information to check"),
         (["pract=2"], "-o pract=2: expected 1 (generate PI on write) or 0"),
         (["apptag=0x10000"], "-o apptag=0x10000: expected 0 to 0xffff"),
@@ -131,6 +140,7 @@ struct SubcommandArgumentsTests {
         #expect(try args(["--lba", "1", "--lba", "2"], ["--lba"], []).values["--lba"] == "2")
         #expect(try args(["-h"], [], []).wantsHelp && args(["img", "--help"], [], []).wantsHelp)
         #expect(try args(["-"], [], []).image() == "-")
+        #expect(try args(["img", "-device", "nvme-ns,pif=1"], [], []).options().format.guardFormat == .crc32c)
     }
 
     @Test("Refusals shared by every subcommand")
@@ -142,6 +152,9 @@ struct SubcommandArgumentsTests {
         #expect(refusal { _ = try args([], [], []).image() } == "IMAGE: missing")
         #expect(refusal { _ = try args(["a", "b"], [], []).image() } == "b: unexpected argument (IMAGE is already given)")
         #expect(refusal { _ = try args(["img", "-o", "allow_other"], [], []).options() } == "-o allow_other: unknown option")
+        #expect(refusal { _ = try args(["img", "-o", "nvme-ns,drvie=nvm"], [], []).options() } == "-o drvie=nvm: unknown option")
+        #expect(refusal { _ = try args(["img", "-device", "ide-hd"], [], []) }
+                == "-device ide-hd: only a QEMU nvme-ns device describes an image (-device nvme-ns,...)")
         #expect(refusal { _ = try args(["img", "-o", "pi=3,prchk=ref"], [], []).options() }
                 == "-o prchk=ref: type 3 (pi=3) has no reference tag to check; drop ref")
     }
@@ -206,12 +219,13 @@ struct SubcommandArgumentsTests {
         #expect(i.lba == 17 && i.field == .data && i.byteOffset == 3 && i.value == 255 && i.bit == nil)
         #expect(try inject(["img", "--lba", "1", "--field", "guard", "--bit", "15"]).bit == 15)
         #expect(refusal { _ = try inject(["img", "--field", "guard"]) } == "--lba N: missing: which block?")
-        #expect(refusal { _ = try inject(["img", "--lba", "1"]) } == "--field: missing: guard, apptag, reftag or data")
-        #expect(refusal { _ = try inject(["img", "--lba", "1", "--field", "tag"]) } == "--field tag: expected guard, apptag, reftag or data")
+        #expect(refusal { _ = try inject(["img", "--lba", "1"]) } == "--field: missing: guard, apptag, stag, reftag or data")
+        #expect(refusal { _ = try inject(["img", "--lba", "1", "--field", "tag"]) } == "--field tag: expected guard, apptag, stag, reftag or data")
         #expect(refusal { _ = try inject(["img", "--lba", "1", "--field", "guard", "--bit", "1", "--value", "2"]) }
                 == "--bit and --value: give one of them, not both")
         #expect(refusal { _ = try inject(["img", "--lba", "1", "--field", "guard", "--byte-offset", "3"]) }
                 == "--byte-offset: only with --field data")
+        #expect(try inject(["img", "--lba", "1", "--field", "stag", "-o", "sts=8"]).field == .storageTag)
         #expect(refusal { _ = try inject(["img", "--lba", "1", "--field", "reftag", "-o", "pi=0"]) }
                 == "--field reftag: pi=0 has no PI tuple; only --field data")
     }

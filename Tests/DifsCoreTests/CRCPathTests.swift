@@ -208,7 +208,7 @@ fileprivate enum PathChecks {
     }
 }
 
-/// The batched API (difs_crc16_t10dif_blocks_on / difs_crc64_nvme_blocks_on) against one
+/// The batched API (difs_crc16_t10dif_blocks_on / difs_crc64_nvme_blocks_on / difs_crc32c_blocks_on) against one
 /// single-buffer call per block plus one per prefix, on the same path.
 fileprivate enum BatchChecks {
     static let blockLengths = [0, 1, 15, 16, 64, 100, 512, 520, 4096, 4160]
@@ -218,6 +218,7 @@ fileprivate enum BatchChecks {
     static let maxBlocks = 2048
     static let sentinel16: UInt16 = 0xA5C3
     static let sentinel64: UInt64 = 0xA5C3_5A3C_0FF0_F00F
+    static let sentinel32: UInt32 = 0x5A3C_0FF0
 
     /// One batched call for each algorithm, checked block by block; returns false after the
     /// first mismatch (recorded with its whole layout) so a broken kernel yields one report.
@@ -228,14 +229,18 @@ fileprivate enum BatchChecks {
             + "prefix \(prefixLen) (\(layout), stride \(prefixStride)) count \(count)"
         let out16 = UnsafeMutablePointer<UInt16>.allocate(capacity: count + 1)
         let out64 = UnsafeMutablePointer<UInt64>.allocate(capacity: count + 1)
-        defer { out16.deallocate(); out64.deallocate() }
+        let out32 = UnsafeMutablePointer<UInt32>.allocate(capacity: count + 1)
+        defer { out16.deallocate(); out64.deallocate(); out32.deallocate() }
         out16.initialize(repeating: 0, count: count)
         out64.initialize(repeating: 0, count: count)
+        out32.initialize(repeating: 0, count: count)
         out16[count] = sentinel16
         out64[count] = sentinel64
+        out32[count] = sentinel32
         difs_crc16_t10dif_blocks_on(path, data, blockLen, stride, prefix, prefixLen, prefixStride, count, out16)
         difs_crc64_nvme_blocks_on(path, data, blockLen, stride, prefix, prefixLen, prefixStride, count, out64)
-        guard out16[count] == sentinel16, out64[count] == sentinel64 else {
+        difs_crc32c_blocks_on(path, data, blockLen, stride, prefix, prefixLen, prefixStride, count, out32)
+        guard out16[count] == sentinel16, out64[count] == sentinel64, out32[count] == sentinel32 else {
             Issue.record("\(where_): wrote past out[count - 1]")
             return false
         }
@@ -244,10 +249,11 @@ fileprivate enum BatchChecks {
             let tail = prefixLen == 0 ? nil : prefix! + i * prefixStride
             let want16 = difs_crc16_t10dif_on(path, difs_crc16_t10dif_on(path, 0, block, blockLen), tail, prefixLen)
             let want64 = difs_crc64_nvme_on(path, difs_crc64_nvme_on(path, 0, block, blockLen), tail, prefixLen)
-            if out16[i] != want16 || out64[i] != want64 {
+            let want32 = difs_crc32c_on(path, difs_crc32c_on(path, 0, block, blockLen), tail, prefixLen)
+            if out16[i] != want16 || out64[i] != want64 || out32[i] != want32 {
                 let message = "\(where_): block \(i): batch crc16 0x\(String(out16[i], radix: 16)) "
-                    + "crc64 0x\(String(out64[i], radix: 16)), single calls 0x\(String(want16, radix: 16)) "
-                    + "0x\(String(want64, radix: 16))"
+                    + "crc64 0x\(String(out64[i], radix: 16)) crc32c 0x\(String(out32[i], radix: 16)), single calls "
+                    + "0x\(String(want16, radix: 16)) 0x\(String(want64, radix: 16)) 0x\(String(want32, radix: 16))"
                 Issue.record("\(message)")
                 return false
             }
@@ -293,8 +299,10 @@ fileprivate enum BatchChecks {
     static func referenceValues(_ path: difs_crc_path) {
         let pattern = (0..<4096).map { UInt8($0 % 256) }
         let zeros = [UInt8](repeating: 0, count: 4096)
-        for (name, bytes, crc16, crc64) in [("4096 x (i mod 256)", pattern, UInt16?(0x8F6D), UInt64(0x3E72_9F5F_6750_449C)),
-                                            ("4096 x 0x00", zeros, UInt16?(0x0000), UInt64(0x6482_D367_EB22_B64E))] {
+        for (name, bytes, crc16, crc64, crc32c) in [
+            ("4096 x (i mod 256)", pattern, UInt16?(0x8F6D), UInt64(0x3E72_9F5F_6750_449C), UInt32(0x9C71_FE32)),
+            ("4096 x 0x00", zeros, UInt16?(0x0000), UInt64(0x6482_D367_EB22_B64E), UInt32(0x98F9_4189)),
+        ] {
             let count = 9
             let stride = 4096 + 8
             let memory = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 64)
@@ -305,10 +313,13 @@ fileprivate enum BatchChecks {
             }
             var out16 = [UInt16](repeating: 0, count: count)
             var out64 = [UInt64](repeating: 0, count: count)
+            var out32 = [UInt32](repeating: 0, count: count)
             for (blockLen, prefixLen) in [(4096, 0), (4040, 56)] {
                 let prefix = prefixLen == 0 ? nil : UnsafeRawPointer(memory + blockLen)
                 difs_crc16_t10dif_blocks_on(path, memory, blockLen, stride, prefix, prefixLen, stride, count, &out16)
                 difs_crc64_nvme_blocks_on(path, memory, blockLen, stride, prefix, prefixLen, stride, count, &out64)
+                difs_crc32c_blocks_on(path, memory, blockLen, stride, prefix, prefixLen, stride, count, &out32)
+                #expect(out32 == [UInt32](repeating: crc32c, count: count), "\(name) crc32c, block \(blockLen) + prefix \(prefixLen)")
                 if let crc16 {
                     #expect(out16 == [UInt16](repeating: crc16, count: count), "\(name) crc16, block \(blockLen) + prefix \(prefixLen)")
                 }
@@ -407,8 +418,11 @@ struct CRCPathTests {
                 let bytes = rng.bytes(count * stride)
                 let prefix = rng.bytes(count * 64)
                 var got16 = [UInt16](repeating: 0, count: count), got64 = [UInt64](repeating: 0, count: count)
+                var got32 = [UInt32](repeating: 0, count: count)
                 bytes.withUnsafeBytes { data in
                     prefix.withUnsafeBytes { meta in
+                        difs_crc32c_blocks_on(DIFS_CRC_PATH_VPCLMUL, data.baseAddress, blockLen, stride,
+                                              meta.baseAddress, prefixLen, 64, count, &got32)
                         difs_crc16_t10dif_blocks_on(DIFS_CRC_PATH_VPCLMUL, data.baseAddress, blockLen, stride,
                                                     meta.baseAddress, prefixLen, 64, count, &got16)
                         difs_crc64_nvme_blocks_on(DIFS_CRC_PATH_VPCLMUL, data.baseAddress, blockLen, stride,
@@ -419,6 +433,7 @@ struct CRCPathTests {
                     let block = bytes[(i * stride)..<(i * stride + blockLen)] + prefix[(i * 64)..<(i * 64 + prefixLen)]
                     #expect(got16[i] == BitwiseCRC.crc16(0, block), "block \(blockLen) prefix \(prefixLen) #\(i) crc16")
                     #expect(got64[i] == BitwiseCRC.crc64(0, block), "block \(blockLen) prefix \(prefixLen) #\(i) crc64")
+                    #expect(got32[i] == BitwiseCRC.crc32c(0, block), "block \(blockLen) prefix \(prefixLen) #\(i) crc32c")
                 }
             }
         }
@@ -437,19 +452,23 @@ struct CRCPathTests {
             let blockLen = 512, stride = 520, count = 2048
             let bytes = rng.bytes(count * stride)
             var got16 = [UInt16](repeating: 0, count: count), got64 = [UInt64](repeating: 0, count: count)
+            var got32 = [UInt32](repeating: 0, count: count)
             bytes.withUnsafeBytes { data in
                 difs_crc16_t10dif_blocks(data.baseAddress, blockLen, stride, nil, 0, 0, count, &got16)
                 difs_crc64_nvme_blocks(data.baseAddress, blockLen, stride, nil, 0, 0, count, &got64)
+                difs_crc32c_blocks(data.baseAddress, blockLen, stride, nil, 0, 0, count, &got32)
                 for i in [0, 1, 7, 8, 1000, count - 1] {
                     let block = data.baseAddress! + i * stride
                     #expect(got16[i] == difs_crc16_t10dif(0, block, blockLen), "block \(i)")
                     #expect(got64[i] == difs_crc64_nvme(0, block, blockLen), "block \(i)")
+                    #expect(got32[i] == difs_crc32c(0, block, blockLen), "block \(i)")
                 }
             }
-            var untouched16: [UInt16] = [0x1234], untouched64: [UInt64] = [0x1234]
+            var untouched16: [UInt16] = [0x1234], untouched64: [UInt64] = [0x1234], untouched32: [UInt32] = [0x1234]
             difs_crc16_t10dif_blocks(nil, 512, 512, nil, 0, 0, 0, &untouched16)
             difs_crc64_nvme_blocks(nil, 512, 512, nil, 0, 0, 0, &untouched64)
-            #expect(untouched16 == [0x1234] && untouched64 == [0x1234])
+            difs_crc32c_blocks(nil, 512, 512, nil, 0, 0, 0, &untouched32)
+            #expect(untouched16 == [0x1234] && untouched64 == [0x1234] && untouched32 == [0x1234])
         }
     }
 

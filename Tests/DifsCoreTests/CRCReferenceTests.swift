@@ -67,15 +67,19 @@ struct CRCReferenceTests {
         #expect(crc == input.expected.crc32c)
     }
 
-    @Test("The guard of pif=0 is the CRC-16 and of pif=2 the CRC-64, continuing a previous guard",
+    @Test("The guard of pif=0 is the CRC-16, of pif=1 the CRC-32C (NVM Command Set 1.2 Figure 150), of pif=2 the CRC-64, continuing a previous guard",
           arguments: ReferenceInput.allCases)
     func guardTagPerFormat(input: ReferenceInput) {
         let bytes = input.bytes
         let half = bytes.count / 2
         let g16 = bytes.withUnsafeBytes { CRC.guardTag(.crc16, $0) }
         let g64 = bytes.withUnsafeBytes { CRC.guardTag(.crc64, $0) }
+        let g32 = bytes.withUnsafeBytes { CRC.guardTag(.crc32c, $0) }
         #expect(g16 == UInt64(input.expected.t10dif))
         #expect(g64 == input.expected.nvme64)
+        #expect(g32 == UInt64(input.expected.crc32c))
+        let head32 = bytes[..<half].withUnsafeBytes { CRC.guardTag(.crc32c, $0) }
+        #expect(bytes[half...].withUnsafeBytes { CRC.guardTag(.crc32c, $0, continuing: head32) } == UInt64(input.expected.crc32c))
         let head16 = bytes[..<half].withUnsafeBytes { CRC.guardTag(.crc16, $0) }
         let head64 = bytes[..<half].withUnsafeBytes { CRC.guardTag(.crc64, $0) }
         #expect(bytes[half...].withUnsafeBytes { CRC.guardTag(.crc16, $0, continuing: head16) } == UInt64(input.expected.t10dif))

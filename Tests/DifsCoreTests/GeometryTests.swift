@@ -48,7 +48,7 @@ struct GeometryTests {
         let format = c.format
         #expect(format.tupleOffset == c.tupleStart)
         #expect(format.guardedMetadataPrefix == c.prefixLength)
-        #expect(format.tupleSize == (c.pif == .crc16 ? 8 : 16))
+        #expect(format.tupleSize == (c.pif == .crc16 ? 8 : 16))  // 16 for pif 1 and 2
     }
 
     @Test("ms defaults to the tuple size of the guard format")

@@ -22,7 +22,7 @@ struct ProtectionTests {
 
     /// The reference tag DESIGN §2 says generation writes, worked out here by hand.
     static func handRefTag(_ c: PICase, policy: Policy, lba: UInt64) -> UInt64 {
-        let mask: UInt64 = c.pif == .crc16 ? 0xFFFF_FFFF : 0xFFFF_FFFF_FFFF
+        let mask = Spec.refTagOnes(c.pif)
         switch c.type {
         case .type1: return lba & mask
         case .type2: return (policy.refTagBase + lba) & mask
@@ -41,8 +41,8 @@ struct ProtectionTests {
         return m
     }
 
-    func guardDigits(_ pif: GuardFormat) -> Int { pif == .crc16 ? 4 : 16 }
-    func refDigits(_ pif: GuardFormat) -> Int { pif == .crc16 ? 8 : 12 }
+    func guardDigits(_ pif: GuardFormat) -> Int { Spec.guardDigits(pif) }
+    func refDigits(_ pif: GuardFormat) -> Int { Spec.refDigits(pif) }
 
     // MARK: round trips over the matrix
 
@@ -304,7 +304,7 @@ struct ProtectionTests {
     func escapeTypeThree(c: PICase) {
         let context = ProtectionContext(format: c.format, policy: Self.matrixPolicy(.type3))
         let data = patternBlock(lba: 8, size: c.lbs)
-        let ones: UInt64 = c.pif == .crc16 ? 0xFFFF_FFFF : 0xFFFF_FFFF_FFFF
+        let ones = Spec.refTagOnes(c.pif)
         let start = Self.startingMetadata(c)
         let computed = IndependentCRC.guardTag(c.pif, data: data, prefix: Array(start[0..<c.prefixLength]))
         func check(appTag: UInt16, refTag: UInt64) -> BlockVerdict {

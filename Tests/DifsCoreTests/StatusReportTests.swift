@@ -64,6 +64,35 @@ struct StatusReportTests {
             """)
     }
 
+    @Test("With a storage tag: sts on the format line, stag and stagmask on the policy line, a stag-errors count")
+    func renderStorageTag() throws {
+        let format = Format(logicalBlockSize: 4096, metadataSize: 16, guardFormat: .crc32c, storageTagSize: 20)
+        let policy = Policy(checks: .all(for: format), storageTag: 0xABCDE, storageTagMask: 0xFFFF0)
+        let geometry = try Geometry(format: format, imageSize: 4 * 4112)
+        var report = StatusReport(geometry: geometry, policy: policy)
+        report.add(.ok)
+        report.add(.escaped)
+        report.add(.failed(PIError(kind: .storageTag, lba: 2, stored: 0xABCDF, expected: 0xABCDE, mask: 0xFFFF0, fieldDigits: 5)))
+        report.add(.failed(PIError(kind: .refTag, lba: 3, stored: 0, expected: 3, fieldDigits: 15)))
+        #expect(report.failedBlocks == 2 && report.checkedBlocks == 4)
+        #expect(report.render() == """
+            format: logical_block_size=4096 ms=16 pi=1 pif=1 pil=0 layout=separate sts=20
+            policy: prchk=guard+app+stag+ref pract=1 apptag=0x0000 appmask=0xffff reftag=0 errors=eio holes=deallocated stag=0xabcde stagmask=0xffff0
+            blocks: 4
+            ok: 1
+            unwritten: 0
+            escaped: 1
+            guard-errors: 0
+            apptag-errors: 0
+            stag-errors: 1
+            reftag-errors: 1
+            failed-reads: 0
+            lba 2: stag error: stored 0xabcdf expected 0xabcde mask 0xffff0
+            lba 3: reftag error: stored 0x000000000000000 expected 0x000000000000003
+
+            """)
+    }
+
     @Test("For pi=0 the counts after blocks: are omitted")
     func renderNoProtection() throws {
         let geometry = try Geometry(format: Format(logicalBlockSize: 512, metadataSize: 0, protectionType: .none),

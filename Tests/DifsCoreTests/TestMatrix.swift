@@ -33,7 +33,7 @@ struct PICase: Sendable, CustomStringConvertible {
                     layouts: [Layout] = [.separate, .interleaved]) -> [PICase] {
         var cases: [PICase] = []
         for (lbs, ms) in geometries {
-            for pif in [GuardFormat.crc16, .crc64] where pif.tupleSize <= ms {
+            for pif in [GuardFormat.crc16, .crc32c, .crc64] where pif.tupleSize <= ms {
                 for pil in [TuplePlacement.last, .first] {
                     for layout in layouts {
                         for type in types {
@@ -87,6 +87,7 @@ enum IndependentCRC {
     static func guardTag(_ pif: GuardFormat, data: [UInt8], prefix: [UInt8]) -> UInt64 {
         switch pif {
         case .crc16: return UInt64(t10dif(data + prefix))
+        case .crc32c: return UInt64(crc32c(data + prefix))
         case .crc64: return nvme64(data + prefix)
         }
     }
@@ -132,12 +133,32 @@ func bigEndian(_ value: UInt64, count: Int) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: value >> UInt64(8 * (count - 1 - $0))) }
 }
 
-/// The tuple bytes DESIGN §1 lays out, built by hand: guard, apptag, reftag, big-endian.
-func tupleBytes(_ pif: GuardFormat, guardTag: UInt64, appTag: UInt16, refTag: UInt64) -> [UInt8] {
-    switch pif {
-    case .crc16: return bigEndian(guardTag, count: 2) + bigEndian(UInt64(appTag), count: 2) + bigEndian(refTag, count: 4)
-    case .crc64: return bigEndian(guardTag, count: 8) + bigEndian(UInt64(appTag), count: 2) + bigEndian(refTag, count: 6)
+/// The spec's field widths, written out here rather than asked of the code under test (NVM Command
+/// Set 1.2 §5.3.1: storage and reference space 32, 80, 48 bits; STS defaults 0, 16, 0 in difs).
+enum Spec {
+    static func guardBytes(_ pif: GuardFormat) -> Int { [GuardFormat.crc16: 2, .crc32c: 4, .crc64: 8][pif]! }
+    static func spaceBits(_ pif: GuardFormat) -> Int { [GuardFormat.crc16: 32, .crc32c: 80, .crc64: 48][pif]! }
+    static func defaultSTS(_ pif: GuardFormat) -> Int { pif == .crc32c ? 16 : 0 }
+    static func refTagBits(_ pif: GuardFormat, sts: Int? = nil) -> Int { spaceBits(pif) - (sts ?? defaultSTS(pif)) }
+    /// All ones at the reference tag's width.
+    static func refTagOnes(_ pif: GuardFormat, sts: Int? = nil) -> UInt64 {
+        let bits = refTagBits(pif, sts: sts)
+        return bits == 64 ? .max : (1 << UInt64(bits)) - 1
     }
+    static func guardDigits(_ pif: GuardFormat) -> Int { guardBytes(pif) * 2 }
+    static func refDigits(_ pif: GuardFormat, sts: Int? = nil) -> Int { (refTagBits(pif, sts: sts) + 3) / 4 }
+}
+
+/// The tuple bytes DESIGN §1 lays out, built by hand: guard, apptag, then the storage and reference
+/// space (storage tag in the STS high bits, reference tag below), big-endian. Uses UInt128 for the
+/// 80-bit space: a different road from the code's two-word arithmetic.
+func tupleBytes(_ pif: GuardFormat, guardTag: UInt64, appTag: UInt16, storageTag: UInt64 = 0, refTag: UInt64,
+                sts: Int? = nil) -> [UInt8] {
+    let refBits = Spec.refTagBits(pif, sts: sts)
+    let space = (UInt128(storageTag) << refBits) | UInt128(refTag)
+    let spaceBytes = Spec.spaceBits(pif) / 8
+    let spaceField = (0..<spaceBytes).map { UInt8(truncatingIfNeeded: space >> (8 * (spaceBytes - 1 - $0))) }
+    return bigEndian(guardTag, count: Spec.guardBytes(pif)) + bigEndian(UInt64(appTag), count: 2) + spaceField
 }
 
 /// Runs `ProtectionContext.generate` on array bytes, returning the new metadata.

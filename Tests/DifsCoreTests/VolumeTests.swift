@@ -85,7 +85,7 @@ struct VolumeFixture {
         let prefix = Array(storedMetadata(lba)[0..<c.prefixLength])
         let computed = IndependentCRC.guardTag(c.pif, data: storedData(lba), prefix: prefix)
         return PIError(kind: .guardTag, lba: UInt64(lba), stored: stored, expected: computed,
-                       fieldDigits: c.pif == .crc16 ? 4 : 16)
+                       fieldDigits: Spec.guardDigits(c.pif))
     }
 
     /// The guard stored in block `lba`'s tuple, read from the image bytes.
@@ -223,7 +223,7 @@ struct VolumeTests {
         let f = try VolumeFixture(c)
         let blocks = try f.fill()
         // Block 2 escapes (type 3 needs the all-ones reftag too); its guard is garbage.
-        let ones: UInt64 = c.pif == .crc16 ? 0xFFFF_FFFF : 0xFFFF_FFFF_FFFF
+        let ones = Spec.refTagOnes(c.pif)
         let escape = tupleBytes(c.pif, guardTag: 0x0BAD, appTag: 0xFFFF, refTag: c.type == .type3 ? ones : 2)
         #expect(try f.writeMetadata(at: 2 * f.M + c.tupleStart, escape) == c.tupleSize)
         // Block 3 is bad.
@@ -469,7 +469,7 @@ struct VolumeTests {
         let refStart = 2 * f.M + c.tupleStart + c.pif.guardSize + 2
         let refBytes = c.tupleSize - c.pif.guardSize - 2
         #expect(try f.writeMetadata(at: refStart, [UInt8](repeating: 0, count: refBytes)) == refBytes)
-        let error = PIError(kind: .refTag, lba: 2, stored: 0, expected: 2, fieldDigits: c.pif == .crc16 ? 8 : 12)
+        let error = PIError(kind: .refTag, lba: 2, stored: 0, expected: 2, fieldDigits: Spec.refDigits(c.pif))
         #expect(throws: VolumeError.protection(error, .eio)) { try f.read(at: 2 * f.L, count: f.L) }
     }
 

@@ -59,6 +59,9 @@ void difs_crc16_t10dif_blocks(const void *data, size_t block_len, size_t data_st
 void difs_crc64_nvme_blocks(const void *data, size_t block_len, size_t data_stride,
                             const void *prefix, size_t prefix_len, size_t prefix_stride,
                             size_t count, uint64_t *out);
+void difs_crc32c_blocks(const void *data, size_t block_len, size_t data_stride,
+                        const void *prefix, size_t prefix_len, size_t prefix_stride,
+                        size_t count, uint32_t *out);
 
 /* The same on an explicit path, with the conventions of the _on functions above. */
 void difs_crc16_t10dif_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
@@ -67,6 +70,9 @@ void difs_crc16_t10dif_blocks_on(difs_crc_path path, const void *data, size_t bl
 void difs_crc64_nvme_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
                                const void *prefix, size_t prefix_len, size_t prefix_stride,
                                size_t count, uint64_t *out);
+void difs_crc32c_blocks_on(difs_crc_path path, const void *data, size_t block_len, size_t data_stride,
+                           const void *prefix, size_t prefix_len, size_t prefix_stride,
+                           size_t count, uint32_t *out);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,16 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
                                 check every block per DESIGN section 2; print one line per failing
                                 block (`lba N: guard error: stored 0x.. computed 0x..`), then the
                                 counts in pi-status form; exit 1 on any failure or data mismatch
+         [--expect-unwritten LBAS] [--expect-zeroed LBAS]
+                                LBAS is a list of blocks and ranges: 2,5-9. --expect-unwritten:
+                                those blocks must be unwritten; --expect-zeroed: those blocks must
+                                hold zero data and the tuple a PRACT write of zeros gives them (the
+                                guard over the block's zeros and its stored metadata prefix) and
+                                verify ok (Write Zeroes)
+  holes IMAGE FORMAT            print the byte ranges of the data file that read as zeros without
+                                a check, one `hole START END` line per run of blocks (END
+                                exclusive): unwritten blocks, or with pi=0 blocks whose data is a
+                                hole; what SEEK_DATA/SEEK_HOLE on the mounted data must find
   tuple IMAGE FORMAT --lba K    print `guard=0x.. apptag=0x.. reftag=0x..` of block K (with
                                 `stag=0x..` before reftag when sts > 0)
   blocks IMAGE FORMAT [--lba K] [--count C]
@@ -59,7 +69,10 @@ Conventions
 - Unwritten blocks (verify): a block whose data bytes lie entirely in a hole of the image file is
   `unwritten` and not checked (holes=deallocated); in the interleaved layout so is a block of
   all-zero data whose tuple lies entirely in a hole; QEMU's forgiveness of a guard error on LBA 0
-  with all-zero data is mirrored. --holes check turns both off.
+  with all-zero data is mirrored. So is a block of all-zero data under the unwritten tuple (every
+  tuple byte 0xff): what a deallocated block that shares a file-system unit with a written one,
+  or a hole neighbour allocated by a write, holds (NVMe reads a deallocated block back so; QEMU
+  escapes it). --holes check turns all of these off.
 """
 
 import argparse
@@ -518,11 +531,13 @@ def cmd_corrupt(args, fmt):
     return 0
 
 
-def read_block(fd, nlb, fmt, lba):
-    """Block lba's data and metadata bytes, and whether it is unwritten by the hole rule."""
+def read_block(fd, fmt, lba, nlb):
+    """(data, metadata, unwritten, data_hole) of block lba: unwritten by the rules of the module
+    docstring, before the tuple is looked at (verify then adds LBA 0's forgiveness)."""
     data_at = fmt.data_byte_offset(lba, nlb)
     md_at = fmt.metadata_byte_offset(lba, nlb)
-    unwritten = data_in_hole(fd, data_at, fmt.lbasz)
+    data_hole = data_in_hole(fd, data_at, fmt.lbasz)
+    unwritten = data_hole
     data = read_exact(fd, fmt.lbasz, data_at)
     md = read_exact(fd, fmt.ms, md_at)
     # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
@@ -530,7 +545,22 @@ def read_block(fd, nlb, fmt, lba):
     if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
             and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
         unwritten = True
-    return data, md, unwritten
+    # Zero data under the unwritten tuple (README "Deallocate and Write Zeroes").
+    if (not unwritten and fmt.pi and not any(data)
+            and md[fmt.tuple_offset:fmt.tuple_offset + fmt.tuple_size] == b"\xff" * fmt.tuple_size):
+        unwritten = True
+    return data, md, unwritten, data_hole
+
+
+def parse_lba_ranges(text):
+    """`2,5-9` -> {2, 5, 6, 7, 8, 9}; empty text -> empty set."""
+    lbas = set()
+    for part in text.split(","):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        lbas.update(range(int(first, 0), int(last or first, 0) + 1))
+    return lbas
 
 
 def cmd_verify(args, fmt):
@@ -539,14 +569,28 @@ def cmd_verify(args, fmt):
     bad = 0
     expect_data = open(args.expect_data, "rb") if args.expect_data else None
     expect_md = open(args.expect_metadata, "rb") if args.expect_metadata else None
+    want_unwritten = parse_lba_ranges(args.expect_unwritten)
+    want_zeroed = parse_lba_ranges(args.expect_zeroed)
     try:
         for lba in range(nlb):
-            data, md, unwritten = read_block(fd, nlb, fmt, lba)
+            data, md, unwritten, _ = read_block(fd, fmt, lba, nlb)
             verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
             counts[verdict] += 1
             if verdict in ("guard", "apptag", "stag", "reftag"):
                 bad += 1
                 print(f"lba {lba}: {verdict} error: {detail}")
+            if lba in want_unwritten and verdict != "unwritten":
+                bad += 1
+                print(f"lba {lba}: {verdict}, want unwritten")
+            if lba in want_zeroed:
+                # What a PRACT write of zeros gives the block: zero data, guard over the zeros and
+                # the stored metadata prefix, the apptag and the expected reftag.
+                want = fmt.generate(lba, bytes(fmt.lbasz), md)
+                if any(data) or md != want or verdict != "ok":
+                    bad += 1
+                    guard, apptag, reftag, _ = fmt.unpack_tuple(want)
+                    print(f"lba {lba}: {verdict}, not zeroed with PRACT (want zero data and "
+                          f"guard=0x{guard:x} apptag=0x{apptag:04x} reftag=0x{reftag:x})")
             if expect_data and expect_data.read(fmt.lbasz) != data:
                 bad += 1
                 print(f"lba {lba}: data differs from {args.expect_data}")
@@ -576,6 +620,28 @@ def cmd_verify(args, fmt):
     return 1 if bad else 0
 
 
+def cmd_holes(args, fmt):
+    fd, nlb = open_image(args.image, fmt)
+    try:
+        start = None
+        for lba in range(nlb + 1):
+            hole = False
+            if lba < nlb:
+                data, md, unwritten, data_hole = read_block(fd, fmt, lba, nlb)
+                if not fmt.pi:
+                    hole = data_hole
+                else:
+                    hole = fmt.verify(lba, data, md, unwritten=unwritten)[0] == "unwritten"
+            if hole and start is None:
+                start = lba
+            elif not hole and start is not None:
+                print(f"hole {start * fmt.lbasz} {lba * fmt.lbasz}")
+                start = None
+    finally:
+        os.close(fd)
+    return 0
+
+
 def cmd_tuple(args, fmt):
     fd, nlb = open_image(args.image, fmt)
     try:
@@ -603,7 +669,7 @@ def cmd_blocks(args, fmt):
             raise UsageError(f"--lba {first} --count {count}: image has {nlb} blocks")
         gw, rw, sw = 2 * fmt.guard_size, (fmt.reftag_bits + 3) // 4, (fmt.sts + 3) // 4
         for lba in range(first, first + count):
-            data, md, unwritten = read_block(fd, nlb, fmt, lba)
+            data, md, unwritten, _ = read_block(fd, fmt, lba, nlb)
             verdict, _ = fmt.verify(lba, data, md, unwritten=unwritten)
             out = {"lba": lba, "verdict": verdict, "metadata": md.hex(),
                    "data-byte": fmt.data_byte_offset(lba, nlb),
@@ -749,6 +815,14 @@ def main(argv):
     p.add_argument("--expect-data", metavar="FILE", help="data must equal FILE")
     p.add_argument("--expect-metadata", metavar="FILE", help="metadata must equal FILE")
     p.add_argument("--quiet", action="store_true", help="print only failures")
+    p.add_argument("--expect-unwritten", default="", metavar="LBAS",
+                   help="these blocks (2,5-9) must be unwritten")
+    p.add_argument("--expect-zeroed", default="", metavar="LBAS",
+                   help="these blocks must hold zeros with the tuple a PRACT write of zeros gives")
+
+    p = sub.add_parser("holes", help="print the data byte ranges that must read as holes")
+    p.add_argument("image")
+    add_format_flags(p)
 
     p = sub.add_parser("tuple", help="print one block's tuple")
     p.add_argument("image")
@@ -767,7 +841,7 @@ def main(argv):
             return cmd_selftest(args)
         fmt = build_format(args)
         return {"create": cmd_create, "corrupt": cmd_corrupt, "verify": cmd_verify,
-                "tuple": cmd_tuple, "blocks": cmd_blocks}[args.command](args, fmt)
+                "holes": cmd_holes, "tuple": cmd_tuple, "blocks": cmd_blocks}[args.command](args, fmt)
     except (UsageError, ValueError) as err:
         print(f"gen.py: {err}", file=sys.stderr)
         return 2

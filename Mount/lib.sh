@@ -130,9 +130,43 @@ difs_umount() {
 # track_mount DIR: a mount made some other way (mount -t fuse.difs) that cleanup must undo.
 track_mount() { EXTRA_MOUNTS+=("$(realpath "$1")"); }
 
+# loop_attach_to VAR FILE [losetup flags...]: attaches a loop device over FILE (losetup --find
+# --show), sets VAR to its path, and has cleanup detach it (so no command substitution: the
+# registration must stay in this shell).
+LOOP_DEVICES=()
+INNER_MOUNTS=()
+loop_attach_to() {
+    local _var=$1 _file=$2; shift 2
+    local _dev
+    _dev=$(losetup --find --show "$@" "$_file") || fail "losetup $* $_file failed"
+    LOOP_DEVICES+=("$_dev")
+    printf -v "$_var" '%s' "$_dev"
+}
+
+# loop_detach DEV: detaches a device of loop_attach_to now (and forgets it, so cleanup never
+# detaches a device number someone else has taken since).
+loop_detach() {
+    local _dev=$1 _i
+    losetup -d "$_dev" || fail "losetup -d $_dev failed"
+    for _i in "${!LOOP_DEVICES[@]}"; do
+        [[ ${LOOP_DEVICES[$_i]} == "$_dev" ]] && unset "LOOP_DEVICES[$_i]"
+    done
+    return 0
+}
+
+# track_inner_mount DIR: a kernel file system mounted on a loop device over difs; cleanup
+# unmounts it (before detaching the loop devices and unmounting difs).
+track_inner_mount() { INNER_MOUNTS+=("$(realpath "$1")"); }
+
 cleanup() {
     local rc=$?
-    local mnt pid
+    local mnt pid dev
+    for mnt in "${INNER_MOUNTS[@]}"; do
+        if is_mounted "$mnt"; then umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; fi
+    done
+    for dev in "${LOOP_DEVICES[@]}"; do
+        losetup -d "$dev" 2>/dev/null || true
+    done
     for mnt in "${!DIFS_PID[@]}" "${EXTRA_MOUNTS[@]}"; do
         if is_mounted "$mnt"; then
             fusermount3 -u -z "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true

@@ -4,6 +4,7 @@
 # `N passed, N failed` (`, N skipped` appended when any skipped); exits 1 when any failed.
 #
 # Usage: [DIFS=path/to/difs] [CASE_TIMEOUT=120] Mount/run.sh [case-name-or-path...]
+# A case that needs longer says so in a header line `# timeout: SECONDS` (the larger one wins).
 # DIFS defaults to $(swift build --show-bin-path)/difs of the package around this script.
 set -uo pipefail
 
@@ -54,8 +55,10 @@ keep=${KEEP_CASE_DIRS:-0}
 for case_path in "${cases[@]}"; do
     name=$(basename "$case_path" .sh)
     case_dir=$(mktemp -d "${TMPDIR:-/tmp}/difs-mount.$name.XXXXXX")
+    case_timeout=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$case_path" | head -n 1)
+    (( ${case_timeout:-0} > timeout_seconds )) || case_timeout=$timeout_seconds
     rc=0
-    (cd "$case_dir" && CASE_DIR=$case_dir timeout -k 10 "$timeout_seconds" bash "$case_path") \
+    (cd "$case_dir" && CASE_DIR=$case_dir timeout -k 10 "$case_timeout" bash "$case_path") \
         >"$case_dir/.output" 2>&1 || rc=$?
     unmount_leftovers "$case_dir"
     case $rc in
@@ -63,7 +66,7 @@ for case_path in "${cases[@]}"; do
         77) echo "SKIP $name: $(sed -n "s/^SKIP: //p" "$case_dir/.output" | head -n 1)"; skipped=$(( skipped + 1 )) ;;
         *)
             if (( rc == 124 )); then
-                echo "FAIL $name (timed out after $timeout_seconds s)"
+                echo "FAIL $name (timed out after $case_timeout s)"
             else
                 echo "FAIL $name (status $rc)"
             fi

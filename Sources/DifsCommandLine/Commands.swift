@@ -21,7 +21,7 @@ public struct CreateCommand: Sendable, Equatable {
         case random
     }
 
-    public var path: String
+    public var path: SystemPath
     public var options: Options
     public var blockCount: UInt64
     /// nil: `--unwritten`.
@@ -70,7 +70,7 @@ public struct CheckCommand: Sendable, Equatable {
     public static let valued: Set<String> = ["--max-errors", "--blocks-per-cell"]
     public static let switches: Set<String> = ["--json", "--map", "--repair", "--yes"]
 
-    public var path: String
+    public var path: SystemPath
     public var options: Options
     public var json: Bool
     public var maxErrors: UInt64?
@@ -106,7 +106,7 @@ public struct InjectCommand: Sendable, Equatable {
 
     public enum Field: String, Sendable { case guardTag = "guard", appTag = "apptag", storageTag = "stag", refTag = "reftag", data }
 
-    public var path: String
+    public var path: SystemPath
     public var options: Options
     public var lba: UInt64
     public var field: Field
@@ -141,7 +141,7 @@ public struct ShowCommand: Sendable, Equatable {
     public static let valued: Set<String> = ["--lba", "--count"]
     public static let switches: Set<String> = ["--json"]
 
-    public var path: String
+    public var path: SystemPath
     public var options: Options
     public var json: Bool
     public var lba: UInt64
@@ -178,7 +178,7 @@ public struct MapCommand: Sendable, Equatable {
     public static let svgCells: UInt64 = 64 * 64
     public static let textCells: UInt64 = 64 * 16
 
-    public var path: String
+    public var path: SystemPath
     public var options: Options
     /// nil: a text map on stdout; `-`: SVG on stdout.
     public var svgPath: String?

@@ -2,24 +2,48 @@
 // counts in the one number grammar.
 import DifsCore
 
+/// The command line: each argument's bytes, and its text for matching flags (invalid UTF-8
+/// repaired, which only matters for operands, whose bytes are kept).
+public struct Arguments: Sendable, Equatable {
+    public let bytes: [[UInt8]]
+    public let texts: [String]
+
+    public init(bytes: [[UInt8]]) {
+        self.bytes = bytes
+        self.texts = bytes.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Arguments given as text (tests; every byte is UTF-8).
+    public init(_ texts: [String]) { self.init(bytes: texts.map { Array($0.utf8) }) }
+
+    public func dropFirst() -> Arguments { Arguments(bytes: Array(bytes.dropFirst())) }
+    public var count: Int { bytes.count }
+    /// Argument `i` as a path (its exact bytes).
+    public func path(_ i: Int) -> SystemPath { SystemPath(bytes: bytes[i]) }
+    /// Argument `i` for a message: escaped, one line.
+    public func shown(_ i: Int) -> String { SystemPath.escaped(bytes[i]) }
+}
+
 /// A subcommand's command line split into flags with values, switches, `-o` groups and operands.
 public struct SubcommandArguments: Sendable, Equatable {
     public var values: [String: String] = [:]
     public var switches: Set<String> = []
     public var optionGroups: [String] = []
-    public var operands: [String] = []
+    /// Operands with their exact bytes.
+    public var operands: [SystemPath] = []
 
     /// Reads `--flag VALUE`, `--flag=VALUE`, `-o OPTS`, `-oOPTS`, `-device nvme-ns,...` and operands; `--` ends the flags
     /// (for an image whose name starts with `-`). A later flag replaces an earlier one. `-h` and
     /// `--help` are always known.
-    public init(_ arguments: [String], valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
+    public init(_ line: Arguments, valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
+        let arguments = line.texts
         let known = known.union(["-h", "--help"])
         var i = 0
         var flagsEnded = false
         while i < arguments.count {
             let arg = arguments[i]
             i += 1
-            if flagsEnded || arg == "-" || !arg.hasPrefix("-") { operands.append(arg); continue }
+            if flagsEnded || arg == "-" || !arg.hasPrefix("-") { operands.append(line.path(i - 1)); continue }
             if arg == "--" { flagsEnded = true; continue }
             if arg == "-o" {
                 guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
@@ -42,21 +66,26 @@ public struct SubcommandArguments: Sendable, Equatable {
                 guard i < arguments.count else { throw ConfigError(name, "needs a value") }
                 values[name] = arguments[i]; i += 1
             } else if known.contains(name) {
-                guard inline == nil else { throw ConfigError(arg, "takes no value") }
+                guard inline == nil else { throw ConfigError(line.shown(i - 1), "takes no value") }
                 switches.insert(name)
             } else {
-                throw ConfigError(arg, "unknown flag")
+                throw ConfigError(line.shown(i - 1), "unknown flag")
             }
         }
+    }
+
+    /// Arguments given as text (tests).
+    public init(_ texts: [String], valued: Set<String>, switches known: Set<String>) throws(ConfigError) {
+        try self.init(Arguments(texts), valued: valued, switches: known)
     }
 
     /// `-h` or `--help` was given: print the subcommand's help and nothing else.
     public var wantsHelp: Bool { !switches.isDisjoint(with: ["-h", "--help"]) }
 
     /// The single IMAGE operand.
-    public func image() throws(ConfigError) -> String {
+    public func image() throws(ConfigError) -> SystemPath {
         guard let first = operands.first else { throw ConfigError("IMAGE", "missing") }
-        guard operands.count == 1 else { throw ConfigError(operands[1], "unexpected argument (IMAGE is already given)") }
+        guard operands.count == 1 else { throw ConfigError(operands[1].description, "unexpected argument (IMAGE is already given)") }
         return first
     }
 

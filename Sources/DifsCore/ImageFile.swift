@@ -9,7 +9,8 @@ import Musl
 
 /// The image file, opened once. Every call retries on EINTR and loops until all bytes moved.
 public final class ImageFile: BlockStore {
-    public let path: String
+    /// The path it was opened by (for a file `createTemporary` made: the temporary name).
+    public let path: SystemPath
     public let descriptor: Int32
     public let size: UInt64
     public let allocationUnit: Int
@@ -18,46 +19,84 @@ public final class ImageFile: BlockStore {
     /// Permission bits of the image (the mounted files follow them).
     public let mode: UInt32
     public let modificationTime: timespec
+    /// Which file this is (st_dev, st_ino): lock holders are found by it.
+    public let device: UInt64
+    public let inode: UInt64
 
     /// Opens `path` for reading and writing, or only reading when `readOnly` or when the file is
     /// not writable (no write permission bits, a read-only file system): the caller says so.
-    public init(path: String, readOnly: Bool) throws(ConfigError) {
-        self.path = path
+    /// Without `followSymlinks` a symbolic link is refused (O_NOFOLLOW), so a command that changes
+    /// bytes the user did not write (inject) never lands on a file a planted link points to.
+    public convenience init(path: SystemPath, readOnly: Bool, followSymlinks: Bool = true) throws(ConfigError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        if st.st_mode & S_IFMT == S_IFDIR { throw ConfigError(path, "is a directory, not an image file") }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ConfigError(path, "not a regular file") }
+        let found = path.withCString { followSymlinks ? stat($0, &st) : lstat($0, &st) }
+        guard found == 0 else { throw ConfigError(path.description, errnoDescription(errno)) }
+        try Self.requireRegular(st, path)
 
         // Root may open a mode-0444 file for writing; honour the permission bits anyway.
         let writable = !readOnly && (st.st_mode & 0o222) != 0
+        // O_NONBLOCK: a FIFO swapped in after the stat fails the checks below instead of blocking.
+        let common = O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW)
         var fd: Int32 = -1
         var openedReadOnly = !writable
         if writable {
-            fd = retryingEINTR { open(path, O_RDWR | O_CLOEXEC) }
+            fd = path.withCString { p in retryingEINTR { open(p, O_RDWR | common) } }
             if fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM || errno == ETXTBSY) {
                 openedReadOnly = true
             } else if fd < 0 {
-                throw ConfigError(path, errnoDescription(errno))
+                throw ConfigError(path.description, Self.openFailure(errno))
             }
         }
         if fd < 0 {
-            fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
-            guard fd >= 0 else { throw ConfigError(path, errnoDescription(errno)) }
+            fd = path.withCString { p in retryingEINTR { open(p, O_RDONLY | common) } }
+            guard fd >= 0 else { throw ConfigError(path.description, Self.openFailure(errno)) }
         }
-        self.descriptor = fd
-        self.isReadOnly = openedReadOnly
+        // The file opened must be the file checked (nothing renamed over it in between).
+        var opened = stat()
+        guard fstat(fd, &opened) == 0, opened.st_dev == st.st_dev, opened.st_ino == st.st_ino else {
+            close(fd)
+            throw ConfigError(path.description, "changed while being opened; try again")
+        }
+        self.init(descriptor: fd, path: path, status: opened, readOnly: openedReadOnly)
+    }
+
+    init(descriptor: Int32, path: SystemPath, status st: stat, readOnly: Bool) {
+        self.path = path
+        self.descriptor = descriptor
+        self.isReadOnly = readOnly
         self.size = UInt64(st.st_size)
         self.allocationUnit = max(Int(st.st_blksize), 512)
         self.mode = UInt32(st.st_mode & 0o7777)
         self.modificationTime = st.st_mtim
+        self.device = UInt64(st.st_dev)
+        self.inode = UInt64(st.st_ino)
+        // Reads and writes block as usual; O_NONBLOCK only guarded the open.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+    }
+
+    static func requireRegular(_ st: stat, _ path: SystemPath) throws(ConfigError) {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw ConfigError(path.description, "is a directory, not an image file")
+        case S_IFLNK: throw ConfigError(path.description, "is a symbolic link; name the image file itself")
+        default: throw ConfigError(path.description, "not a regular file")
+        }
+    }
+
+    static func openFailure(_ code: Int32) -> String {
+        code == ELOOP ? "is a symbolic link; name the image file itself" : errnoDescription(code)
     }
 
     deinit { close(descriptor) }
 
-    /// Takes an exclusive advisory lock so a second difs (or `difs inject`) sees the image in use.
-    /// The lock belongs to the open file description, so it survives the daemon's fork.
-    public func lockExclusively() -> Bool {
-        flock(descriptor, LOCK_EX | LOCK_NB) == 0
+    /// How an image is shared: a writer (read-write mount, inject, check --repair, create
+    /// --force of its name) excludes everyone; readers (read-only mount, check) share.
+    public enum LockMode: Sendable { case shared, exclusive }
+
+    /// Takes the advisory lock without waiting; false when another holder conflicts. The lock
+    /// belongs to the open file description, so it survives the daemon's fork.
+    public func lock(_ mode: LockMode) -> Bool {
+        flock(descriptor, (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: UInt64) throws(SystemError) {
@@ -132,41 +171,114 @@ public final class ImageFile: BlockStore {
     }
 }
 
+/// What a name in a directory is, without following it (lstat).
+public enum FileKind: Sendable, Equatable { case regular, symbolicLink, directory, other }
+
 extension ImageFile {
     /// Opens the sidecar at `path` for reading and writing, creating it (mode 0600) when missing;
-    /// never through a symbolic link, and only a regular file.
-    public static func openSidecar(path: String) throws(ConfigError) -> ImageFile {
-        let fd = retryingEINTR { open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        // Re-opened by its descriptor's /proc link, which names this very file, not the path again.
-        defer { close(fd) }
+    /// never through a symbolic link (O_NOFOLLOW), and only a regular file (checked on the
+    /// descriptor, so it is the very file opened).
+    public static func openSidecar(path: SystemPath) throws(ConfigError) -> ImageFile {
+        let fd = path.withCString { p in retryingEINTR { open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600) } }
+        guard fd >= 0 else { throw ConfigError(path.description, openFailure(errno)) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ConfigError(path, "not a regular file") }
-        return try ImageFile(path: "/proc/self/fd/\(fd)", readOnly: false)
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            close(fd)
+            throw ConfigError(path.description, errnoDescription(code))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ConfigError(path.description, "not a regular file")
+        }
+        return ImageFile(descriptor: fd, path: path, status: st, readOnly: false)
     }
 
-    /// Makes `path` a regular file of `size` bytes that are all holes (`difs create`): a new file,
-    /// or with `replacing` an existing regular file emptied first, unless a mount holds its lock.
-    /// Nothing is changed when it refuses. The file is closed again; open it with `init`.
-    public static func createSparse(path: String, size: UInt64, replacing: Bool) throws(ConfigError) {
-        let flags = O_RDWR | O_CREAT | O_CLOEXEC | (replacing ? 0 : O_EXCL)
-        let fd = retryingEINTR { open(path, flags, 0o644) }
-        guard fd >= 0 else {
-            if errno == EEXIST { throw ConfigError(path, "already exists; add --force to replace it") }
-            throw ConfigError(path, errnoDescription(errno))
-        }
-        defer { close(fd) }
+    /// The kind of `path` itself, nil when nothing has that name.
+    public static func kind(of path: SystemPath) throws(ConfigError) -> FileKind? {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ConfigError(path, "not a regular file") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            throw ConfigError(path, "in use: a difs mount holds it; unmount it first")
+        guard path.withCString({ lstat($0, &st) }) == 0 else {
+            if errno == ENOENT { return nil }
+            throw ConfigError(path.description, errnoDescription(errno))
         }
-        // Emptying first drops every old extent, so the new image is holes only.
-        guard retryingEINTR({ ftruncate(fd, 0) }) == 0, retryingEINTR({ ftruncate(fd, off_t(size)) }) == 0 else {
-            throw ConfigError(path, errnoDescription(errno))
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFLNK: return .symbolicLink
+        case S_IFDIR: return .directory
+        default: return .other
         }
+    }
+
+    /// A new image file of `size` bytes that are all holes, under a fresh hidden name in the
+    /// directory of `target` (`.difs-create.` and 16 hex digits; O_EXCL | O_NOFOLLOW, mode 0644
+    /// less the umask), locked exclusively. `difs create` fills it and then `publish`es it, so a
+    /// failure (EFBIG here, ENOSPC while filling) leaves nothing under `target`; `discard` removes
+    /// it. Errors name `target`.
+    public static func createTemporary(beside target: SystemPath, size: UInt64) throws(ConfigError) -> ImageFile {
+        let directory = target.directory
+        var attempts = 0
+        while true {
+            let name = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            let path = directory.appending(".difs-create." + String(repeating: "0", count: 16 - name.count) + name)
+            let fd = path.withCString { p in retryingEINTR { open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) } }
+            if fd < 0 {
+                attempts += 1
+                if errno == EEXIST && attempts < 16 { continue }
+                throw ConfigError(target.description, errnoDescription(errno))
+            }
+            var st = stat()
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0,
+                  retryingEINTR({ ftruncate(fd, off_t(Int64(bitPattern: size))) }) == 0,
+                  fstat(fd, &st) == 0 else {
+                let code = errno
+                close(fd)
+                _ = path.withCString { unlink($0) }
+                throw ConfigError(target.description, errnoDescription(code))
+            }
+            return ImageFile(descriptor: fd, path: path, status: st, readOnly: false)
+        }
+    }
+
+    /// Gives this file (made by `createTemporary`) the name `target` in one step: with `replacing`
+    /// whatever has that name is replaced (rename(2): a symbolic link itself, never what it points
+    /// to); without, only when nothing has that name (link(2), which never replaces; where the
+    /// file system has no hard links, a rename once the name is seen free). Then the directory is
+    /// flushed so the name survives a crash.
+    public func publish(as target: SystemPath, replacing: Bool) throws(ConfigError) {
+        let moved: Int32 = path.withCString { from in
+            target.withCString { to in
+                if replacing { return rename(from, to) }
+                if link(from, to) == 0 { _ = unlink(from); return 0 }
+                // A file system without hard links (vfat): rename when the name is still free,
+                // with a small window in which a file appearing there would be replaced.
+                guard errno == EPERM || errno == EOPNOTSUPP || errno == ENOTSUP || errno == EMLINK else { return -1 }
+                var st = stat()
+                guard lstat(to, &st) != 0 && errno == ENOENT else { errno = EEXIST; return -1 }
+                return rename(from, to)
+            }
+        }
+        guard moved == 0 else {
+            if errno == EEXIST { throw ConfigError(target.description, "already exists; add --force to replace it") }
+            throw ConfigError(target.description, errnoDescription(errno))
+        }
+        let directoryFD = target.directory.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        if directoryFD >= 0 {
+            _ = retryingEINTR { fsync(directoryFD) }
+            close(directoryFD)
+        }
+    }
+
+    /// Gives this (temporary) file the permission bits of the file it replaces, so `create
+    /// --force` of a private 0600 image does not make it readable to others.
+    public func adoptMode(of replaced: ImageFile) throws(ConfigError) {
+        guard fchmod(descriptor, mode_t(replaced.mode & 0o7777)) == 0 else {
+            throw ConfigError(replaced.path.description, errnoDescription(errno))
+        }
+    }
+
+    /// Removes this file's name (a temporary file after a failure).
+    public func discard() {
+        _ = path.withCString { unlink($0) }
     }
 }
 

@@ -11,7 +11,12 @@
 /// ever written for it; without this, each unwritten tuple written into an interleaved image would
 /// allocate the next block's data). QEMU also forgives a guard error on LBA 0 when its data is all
 /// zeros (a raw image's first block is always allocated, so "unwritten" cannot be told apart
-/// there). The rule applies only with PI and `holes=deallocated`.
+/// there). Zero data under the unwritten tuple (all 0xFF) is unwritten as well: it is what difs
+/// leaves where it cannot make a hole — a deallocated block sharing a file-system unit with a
+/// written one, a hole neighbour allocated by a write — and what NVMe reads back from a
+/// deallocated block (zeros, PI all ones). QEMU reads such a block the same way (the all-ones
+/// tuple escapes every check); only the pi-status count says unwritten instead of escaped.
+/// The rule applies only with PI and `holes=deallocated`.
 public struct UnwrittenRule: Sendable {
     public let geometry: Geometry
     public let map: AllocationMap
@@ -44,6 +49,27 @@ public struct UnwrittenRule: Sendable {
         return interleaved && allocation.isHole(geometry.tupleRangeInImage(lba: lba)) && isAllZero(data)
     }
 
+    /// Whether block `lba` is unwritten, from all it is: the data rule of `isUnwritten(_:_:data:)`,
+    /// zero data under the unwritten tuple, or LBA 0's forgiveness. Exactly when `verdict` says
+    /// `.unwritten`, but without a guard computed except for LBA 0 (SEEK_HOLE asks this).
+    public func isUnwritten(_ context: ProtectionContext, lba: UInt64, allocation: Allocation?,
+                            data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer) -> Bool {
+        guard isEnabled else { return false }
+        if isUnwritten(lba, allocation, data: data) { return true }
+        if hasUnwrittenTuple(metadata) { return isAllZero(data) }
+        if lba == 0, case .failed(let failure) = context.verify(data: data, metadata: metadata, lba: lba) {
+            return forgives(failure, data: data)
+        }
+        return false
+    }
+
+    /// Whether `metadata` holds the unwritten tuple: every tuple byte 0xFF.
+    public func hasUnwrittenTuple(_ metadata: UnsafeRawBufferPointer) -> Bool {
+        let start = geometry.format.tupleOffset
+        for i in start..<(start + geometry.format.tupleSize) where metadata[i] != 0xFF { return false }
+        return true
+    }
+
     /// QEMU's forgiveness of LBA 0: a guard error on all-zero data reads as unwritten.
     public func forgives(_ failure: PIError, data: UnsafeRawBufferPointer) -> Bool {
         isEnabled && failure.lba == 0 && failure.kind == .guardTag && isAllZero(data)
@@ -54,8 +80,12 @@ public struct UnwrittenRule: Sendable {
                  metadata: UnsafeRawBufferPointer, computedGuard: UInt64?) -> BlockVerdict {
         if isUnwritten(lba, allocation, data: data) { return .unwritten }
         let verdict = context.verify(data: data, metadata: metadata, lba: lba, computedGuard: computedGuard)
-        if case .failed(let failure) = verdict, forgives(failure, data: data) { return .unwritten }
-        return verdict
+        switch verdict {
+        case .failed(let failure) where forgives(failure, data: data): return .unwritten
+        // Only the all-ones tuple escapes here, and zero data under it is unwritten (see above).
+        case .escaped where isEnabled && hasUnwrittenTuple(metadata) && isAllZero(data): return .unwritten
+        default: return verdict
+        }
     }
 
     // MARK: neighbours of a write

@@ -10,8 +10,10 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSpace
     /// A write to a read-only volume (EROFS).
     case readOnly
-    /// A size change of a fixed-size file (EINVAL).
+    /// A size change of a fixed-size file (EINVAL), fallocate past the end without KEEP_SIZE included.
     case sizeChange
+    /// An fallocate mode the file has no meaning for (EOPNOTSUPP).
+    case unsupported
     /// The image file failed (its errno).
     case io(SystemError)
 
@@ -23,6 +25,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSpace: return "past the end of the image"
         case .readOnly: return "image is read-only"
         case .sizeChange: return "size change refused"
+        case .unsupported: return "operation not supported"
         }
     }
 }
@@ -87,8 +90,10 @@ public final class Volume: Sendable {
 
     /// Reads `count` bytes of `data` at `byteOffset`, checking every block touched, and hands the
     /// bytes to `deliver` (valid only during the call). A failing first block throws; a failing
-    /// later block cuts the read short in front of it, so the next read reports it.
-    public func readData(at byteOffset: UInt64, count: Int,
+    /// later block cuts the read short in front of it, so the next read reports it. Without
+    /// `shortReadAllowed` (a page-cache read, which takes a short read for end of file) any
+    /// failing block fails the whole read.
+    public func readData(at byteOffset: UInt64, count: Int, shortReadAllowed: Bool = true,
                          _ deliver: (UnsafeRawBufferPointer) -> Void) throws(VolumeError) {
         let size = geometry.dataSize
         guard byteOffset < size, count > 0 else { return deliver(UnsafeRawBufferPointer(start: nil, count: 0)) }
@@ -113,7 +118,7 @@ public final class Volume: Sendable {
                             if !reported { failedReadCount.add(1, ordering: .relaxed); reported = true }
                             continue
                         }
-                        if i == 0 {
+                        if i == 0 || !shortReadAllowed {
                             onFailure(failure)
                             failedReadCount.add(1, ordering: .relaxed)
                             throw .protection(failure, policy.errors)

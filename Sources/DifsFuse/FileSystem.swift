@@ -62,7 +62,10 @@ public final class DifsFileSystem: Sendable {
             st.st_mode = S_IFREG | (image.mode & 0o444) | (image.mode & writeBits)
             st.st_nlink = 1
             st.st_size = off_t(volume.size(of: inode == .data ? .data : .metadata))
-            st.st_blocks = blkcnt_t((st.st_size + 511) / 512)
+            // `data` takes what its written blocks take (du, and the sparse heuristics of cp and
+            // tar, see the holes); `metadata` is all there.
+            let bytes = inode == .data ? off_t(volume.allocatedDataBytes) : st.st_size
+            st.st_blocks = blkcnt_t((bytes + 511) / 512)
         case .status:
             // Size 0, like /proc files: read it to EOF.
             st.st_mode = S_IFREG | (image.mode & 0o444)
@@ -171,7 +174,8 @@ public final class DifsFileSystem: Sendable {
         let reply: (UnsafeRawBufferPointer) -> Void = { bytes in _ = fuse_reply_buf(req, bytes.baseAddress, bytes.count) }
         do {
             switch Inode(rawValue: ino) {
-            case .data: try volume.readData(at: UInt64(offset), count: size, reply)
+            case .data:
+                try volume.readData(at: UInt64(offset), count: size, shortReadAllowed: Self.isDirectRead(fi), reply)
             case .metadata: try volume.readMetadata(at: UInt64(offset), count: size, reply)
             case .status:
                 let fh = fi?.pointee.fh ?? 0
@@ -186,6 +190,22 @@ public final class DifsFileSystem: Sendable {
         }
     }
 
+    /// Whether a read of `data` comes straight from a process (read(2), pread, splice, io_uring on
+    /// our direct_io files) rather than from the page cache (an mmap fault or its readahead).
+    /// Only a direct read may stop short in front of a failing block: the kernel takes a short
+    /// page-cache read for end of file, zero-fills the rest of the pages, marks them up to date and
+    /// shrinks the file size (fs/fuse/file.c: fuse_short_read), which would serve zeros for the
+    /// failing block and the good ones after it. Direct reads carry the caller's lock owner
+    /// (fuse_send_read sets FUSE_READ_LOCKOWNER from current->files); readahead and read_folio
+    /// send none, so libfuse hands us 0. A page-cache read therefore fails whole with EIO, the
+    /// fault becomes SIGBUS, and the kernel retries the other pages one at a time, which read.
+    /// An unknown caller counts as a page-cache read: failing whole is safe in every case.
+    /// Mount/cases/mmap_never_substitutes.sh pins this on the running kernel.
+    static func isDirectRead(_ fi: UnsafeMutablePointer<fuse_file_info>?) -> Bool {
+        guard let fi else { return false }
+        return fi.pointee.lock_owner != 0
+    }
+
     func write(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ buf: UnsafePointer<CChar>?, size: Int, offset: off_t) {
         let bytes = UnsafeRawBufferPointer(start: buf, count: size)
         do {
@@ -198,6 +218,51 @@ public final class DifsFileSystem: Sendable {
             case nil: fuse_reply_err(req, ENOENT); return
             }
             fuse_reply_write(req, written)
+        } catch {
+            fuse_reply_err(req, errnoValue(error))
+        }
+    }
+
+    /// fallocate(2): Deallocate and Write Zeroes on `data`, zeros on `metadata`, allocation a no-op
+    /// (`Volume.fallocate` says which mode does what). Never ENOSYS: the kernel would stop asking.
+    func fallocate(_ req: fuse_req_t?, _ ino: fuse_ino_t, mode: Int32, offset: off_t, length: off_t) {
+        let file: VolumeFile
+        switch Inode(rawValue: ino) {
+        case .data: file = .data
+        case .metadata: file = .metadata
+        case .status: fuse_reply_err(req, EACCES); return
+        case .root: fuse_reply_err(req, EISDIR); return
+        case nil: fuse_reply_err(req, ENOENT); return
+        }
+        guard offset >= 0, length > 0 else { fuse_reply_err(req, EINVAL); return }
+        do {
+            try volume.fallocate(file, mode: mode, at: UInt64(offset), count: UInt64(length))
+            fuse_reply_err(req, 0)
+        } catch {
+            fuse_reply_err(req, errnoValue(error))
+        }
+    }
+
+    /// lseek(2) SEEK_DATA/SEEK_HOLE (the kernel answers the other whences itself): unwritten
+    /// blocks of `data` are holes (`Volume.seek`); ENXIO at or past the end.
+    func lseek(_ req: fuse_req_t?, _ ino: fuse_ino_t, offset: off_t, whence: Int32) {
+        // SEEK_DATA and SEEK_HOLE, which Glibc defines only under _GNU_SOURCE.
+        let seekData: Int32 = 3, seekHole: Int32 = 4
+        let file: VolumeFile
+        switch Inode(rawValue: ino) {
+        case .data: file = .data
+        case .metadata: file = .metadata
+        case .status: fuse_reply_err(req, ENXIO); return  // size 0: nothing at or after any offset
+        case .root: fuse_reply_err(req, EISDIR); return
+        case nil: fuse_reply_err(req, ENOENT); return
+        }
+        guard whence == seekData || whence == seekHole else { fuse_reply_err(req, EINVAL); return }
+        guard offset >= 0 else { fuse_reply_err(req, ENXIO); return }
+        do {
+            guard let found = try volume.seek(file, hole: whence == seekHole, from: UInt64(offset)) else {
+                fuse_reply_err(req, ENXIO); return
+            }
+            fuse_reply_lseek(req, off_t(found))
         } catch {
             fuse_reply_err(req, errnoValue(error))
         }
@@ -232,7 +297,8 @@ public final class DifsFileSystem: Sendable {
 }
 
 /// The one place core errors become errno: a PI failure → EIO (or EILSEQ with errors=eilseq),
-/// out of range → ENOSPC, a size change → EINVAL, a read-only volume → EROFS, the disk's own errno.
+/// out of range → ENOSPC, a size change → EINVAL, an fallocate mode with no meaning → EOPNOTSUPP,
+/// a read-only volume → EROFS, the disk's own errno.
 func errnoValue(_ error: any Error) -> Int32 {
     guard let error = error as? VolumeError else { return EIO }
     switch error {
@@ -241,6 +307,7 @@ func errnoValue(_ error: any Error) -> Int32 {
     case .noSpace: return ENOSPC
     case .readOnly: return EROFS
     case .sizeChange: return EINVAL
+    case .unsupported: return EOPNOTSUPP
     case .io(let system): return system.errno
     }
 }

@@ -26,6 +26,10 @@ extension DifsFileSystem {
         ops.fsync = { req, ino, _, _ in DifsFileSystem.from(req).fsync(req, ino) }
         ops.release = { req, ino, fi in DifsFileSystem.from(req).release(req, ino, fi) }
         ops.statfs = { req, _ in DifsFileSystem.from(req).statfs(req) }
+        ops.fallocate = { req, ino, mode, offset, length, _ in
+            DifsFileSystem.from(req).fallocate(req, ino, mode: mode, offset: offset, length: length)
+        }
+        ops.lseek = { req, ino, offset, whence, _ in DifsFileSystem.from(req).lseek(req, ino, offset: offset, whence: whence) }
         return ops
     }
 }

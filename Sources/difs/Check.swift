@@ -10,12 +10,12 @@ enum Check {
     /// A daemon that died mid-write leaves `IMAGE.difs-intent`: its interrupted writes are replayed
     /// first (as the next mount would), so the report shows the image as a mount would serve it.
     /// A running mount holds the image's lock and owns the file: then nothing is done.
-    static func replayLeftIntent(path: String, options: Options) throws(ConfigError) {
+    static func replayLeftIntent(path: SystemPath, options: Options) throws(ConfigError) {
         guard IntentSidecar.exists(forImage: path) else { return }
         let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "check")
-        guard opened.file.lockExclusively() else { return }
+        guard opened.file.lock(.exclusive) else { return }
         guard !opened.file.isReadOnly else {
-            printError("difs check: \(IntentSidecar.path(forImage: path)): interrupted writes are pending, but the image is not writable; they are not replayed")
+            printError("difs check: \(IntentSidecar.path(forImage: path).description): interrupted writes are pending, but the image is not writable; they are not replayed")
             return
         }
         let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
@@ -26,16 +26,16 @@ enum Check {
             try volume.synchronize()
             IntentSidecar.remove(forImage: path)
             if replayed > 0 {
-                printError("difs check: \(path): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: path))")
+                printError("difs check: \(path.description): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: path).description)")
             }
         } catch {
-            throw ConfigError(path, "replaying \(IntentSidecar.path(forImage: path)): \(error)")
+            throw ConfigError(path.description, "replaying \(IntentSidecar.path(forImage: path).description): \(error)")
         }
     }
 
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let command: CheckCommand
         var map: BlockMap?
         let opened: OpenedImage
@@ -47,9 +47,14 @@ enum Check {
             noticeIgnoredProperties(command.options, command: "check")
             try replayLeftIntent(path: path, options: command.options)
             opened = try OpenedImage(path: path, format: command.options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path, "image file is not writable; cannot --repair") }
-            if repair && !opened.file.lockExclusively() {
-                throw ConfigError(path, "in use: a difs mount has it; unmount it before --repair")
+            if repair && opened.file.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+            // A reader shares the image with read-only mounts and other checks; --repair writes
+            // and so excludes everyone. A read-write mount excludes check: its report would mix
+            // blocks from before and after writes in flight.
+            if repair {
+                try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount has it; unmount it before --repair")
+            } else {
+                try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
             }
             if command.map {
                 let perCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
@@ -82,7 +87,7 @@ enum Check {
         progress?.clear()
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
-        print(json ? renderJSON(report, image: path, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
+        print(json ? renderJSON(report, image: path.description, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
         if let map { print("\n" + Map.renderText(map, report: report, colour: isatty(STDOUT_FILENO) == 1), terminator: "") }
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")

@@ -11,7 +11,7 @@ enum Create {
     /// Bytes handed to one `writeData`: big sequential writes, and a buffer that stays small.
     static let chunkBytes = 4 << 20
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let request: CreateCommand
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: CreateCommand.valued, switches: CreateCommand.switches)
@@ -29,13 +29,25 @@ enum Create {
         let imageSize = request.blockCount * UInt64(format.extendedBlockSize)
         let image: ImageFile
         let geometry: Geometry
+        // The file --force replaces, locked until it is replaced, so a mount cannot start on it.
+        var replaced: ImageFile?
         do throws(ConfigError) {
-            try ImageFile.createSparse(path: request.path, size: imageSize, replacing: request.force)
-            image = try ImageFile(path: request.path, readOnly: false)
-            // Held while writing, so a mount started meanwhile is refused.
-            guard image.lockExclusively() else { throw ConfigError(request.path, "in use: a difs mount holds it") }
+            replaced = try checkTarget(request.path, force: request.force)
+            image = try ImageFile.createTemporary(beside: request.path, size: imageSize)
+        } catch {
+            return refuse("create", error)
+        }
+        if let replaced {
+            do throws(ConfigError) { try image.adoptMode(of: replaced) } catch {
+                image.discard()
+                return refuse("create", error)
+            }
+        }
+        defer { withExtendedLifetime(replaced) {} }
+        do throws(ConfigError) {
             geometry = try Geometry(format: format, imageSize: image.size)
         } catch {
+            image.discard()
             return refuse("create", error)
         }
         do throws(VolumeError) {
@@ -43,13 +55,43 @@ enum Create {
             if let fill = request.fill { try write(fill, seed: request.seed, to: volume) }
             try volume.synchronize()
         } catch {
+            image.discard()
             return ioFailure("create", request.path, error)
         }
+        do throws(ConfigError) {
+            try image.publish(as: request.path, replacing: request.force)
+        } catch {
+            image.discard()
+            return refuse("create", error)
+        }
+        // An intent log left beside the name by a killed daemon belongs to the image just
+        // replaced (or deleted): replayed onto the new one it would corrupt it.
+        if IntentSidecar.exists(forImage: request.path) {
+            IntentSidecar.remove(forImage: request.path)
+            printError("difs create: \(IntentSidecar.path(forImage: request.path).description): removed (interrupted writes of the image it replaced)")
+        }
         let report = StatusReport(geometry: geometry, policy: request.options.policy)
-        print("created \(request.path): \(geometry.blockCount) blocks, \(imageSize) bytes, "
+        print("created \(request.path.description): \(geometry.blockCount) blocks, \(imageSize) bytes, "
               + (request.fill.map { "fill \($0.rawValue)" } ?? "unwritten"))
         print(report.formatLine)
         return 0
+    }
+
+    /// What may stand at the target: nothing; with --force a regular file no difs holds (returned
+    /// open and locked) or a symbolic link (replaced itself, never followed). A directory or any
+    /// other kind of file is refused.
+    static func checkTarget(_ path: SystemPath, force: Bool) throws(ConfigError) -> ImageFile? {
+        guard let kind = try ImageFile.kind(of: path) else { return nil }
+        guard force else { throw ConfigError(path.description, "already exists; add --force to replace it") }
+        switch kind {
+        case .symbolicLink: return nil
+        case .directory: throw ConfigError(path.description, "is a directory; --force replaces only a file or a symbolic link")
+        case .other: throw ConfigError(path.description, "not a regular file; --force replaces only a file or a symbolic link")
+        case .regular:
+            let old = try ImageFile(path: path, readOnly: true, followSymlinks: false)
+            try lockImage(old, .exclusive, path: path, fallback: "in use: a difs mount holds it; unmount it first")
+            return old
+        }
     }
 
     /// Fills the `data` file front to back in `chunkBytes` pieces; writeData generates each tuple.
@@ -99,7 +141,7 @@ enum Create {
               --fill pattern   each 8-byte word = its byte offset in the data file, little-endian
               --fill random    splitmix64 words from --seed S (default 0), little-endian
               --unwritten      a sparse image whose blocks are all unwritten (holes), as QEMU's new namespace
-              --force          replace an existing file (refused while a difs mount holds it)
+              --force          replace an existing file or symbolic link (the link itself; refused while\n                               a difs mount holds the file)
             PI follows the policy options: apptag=, reftag= (type 2 base, type 3 tag), pract=0 writes no PI.
             Exit status: 0 created, 2 usage or I/O error.
             """)

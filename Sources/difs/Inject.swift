@@ -28,7 +28,7 @@ enum Inject {
         var firstByte: UInt64 { imageByte + UInt64(length - 1 - (bitShift + bitCount - 1) / 8) }
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let command: InjectCommand
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: InjectCommand.valued, switches: InjectCommand.switches)
@@ -42,15 +42,17 @@ enum Inject {
         noticeIgnoredProperties(options, command: "inject")
 
         do throws(ConfigError) {
-            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "inject")
+            // Never through a symbolic link (O_NOFOLLOW) and only a regular file: inject writes
+            // bytes the user did not, so it must land on the file named, not one a link points to.
+            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, followSymlinks: false, command: "inject")
             let image = opened.file, geometry = opened.geometry
-            guard !image.isReadOnly else { throw ConfigError(path, "not writable") }
+            guard !image.isReadOnly else { throw ConfigError(path.description, "not writable") }
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
             // cannot start halfway through either.
-            guard image.lockExclusively() else { throw ConfigError(path, "in use: a difs mount holds it; unmount it first") }
+            try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount holds it; unmount it first")
             // Replaying a killed daemon's interrupted writes later would rewrite what is injected now.
             guard !IntentSidecar.exists(forImage: path) else {
-                throw ConfigError(IntentSidecar.path(forImage: path), "interrupted writes of a killed daemon are pending; run difs check on the image first to replay them")
+                throw ConfigError(IntentSidecar.path(forImage: path).description, "interrupted writes of a killed daemon are pending; run difs check on the image first to replay them")
             }
             guard lba < geometry.blockCount else {
                 throw ConfigError("--lba \(lba)", "past the last block (the image has \(geometry.blockCount) blocks)")
@@ -69,8 +71,8 @@ enum Inject {
                 let volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: true)
                 unwritten = try volume.isUnwritten(lba: lba)
             } catch {
-                guard case .io(let systemError) = error else { throw ConfigError(path, "\(error)") }
-                throw ConfigError(path, systemError.description)
+                guard case .io(let systemError) = error else { throw ConfigError(path.description, "\(error)") }
+                throw ConfigError(path.description, systemError.description)
             }
             guard !unwritten else {
                 throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
@@ -135,7 +137,7 @@ enum Inject {
                   + (old == new ? " unchanged" : ""))
             return 0
         } catch {
-            printError("difs inject: \(image.path): \(error.description)")
+            printError("difs inject: \(image.path.description): \(error.description)")
             return 2
         }
     }
@@ -151,7 +153,8 @@ enum Inject {
               --bit B                       flip bit B (0 = least significant; default 0)
               --value V                     set the field (or the data byte) to V instead
             Prints `lba N FIELD: 0xOLD -> 0xNEW (image byte K)`. Refused while a difs mount holds the
-            image, and for an unwritten block (its data is a hole) unless -o holes=check.
+            image, for a symbolic link or anything but a regular file, and for an unwritten block
+            (its data is a hole) unless -o holes=check.
             Exit status: 0 changed, 2 usage or I/O error.
             """)
     }

@@ -11,7 +11,7 @@ enum Map {
 
     static let columns = MapCommand.columns
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let command: MapCommand, opened: OpenedImage, blocksPerCell: UInt64
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
@@ -20,9 +20,11 @@ enum Map {
             noticeIgnoredProperties(command.options, command: "map")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "map")
+            // As check: shared with read-only mounts and other readers, not with a read-write mount.
+            try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
             blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
                                                     defaultCells: command.svgPath == nil ? MapCommand.textCells : MapCommand.svgCells)
-            if let svgPath = command.svgPath, svgPath != "-", sameFile(svgPath, command.path) {
+            if let svgPath = command.svgPath, svgPath != "-", sameFile(SystemPath(svgPath), command.path) {
                 throw ConfigError("--svg \(svgPath)", "is the image itself; choose another file")
             }
         } catch {
@@ -46,7 +48,7 @@ enum Map {
             print(renderText(map, report: report, colour: isatty(STDOUT_FILENO) == 1), terminator: "")
             return failing ? 1 : 0
         }
-        let svg = renderSVG(map, report: report, image: path)
+        let svg = renderSVG(map, report: report, image: path.description)
         if svgPath == "-" {
             print(svg, terminator: "")
         } else if let error = writeFile(svgPath, svg) {
@@ -197,9 +199,9 @@ enum Map {
     }
 
     /// True when both paths name the same existing file.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
+    static func sameFile(_ a: SystemPath, _ b: SystemPath) -> Bool {
         var sa = stat(), sb = stat()
-        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        guard a.withCString({ stat($0, &sa) }) == 0, b.withCString({ stat($0, &sb) }) == 0 else { return false }
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 

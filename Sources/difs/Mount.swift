@@ -9,33 +9,34 @@ import Glibc
 enum Mount {
     static let usage = "usage: difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT[,OPT...]]   (difs -h for options)"
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let line: MountCommandLine
-        let options: Options
+        let validated: MountCommandLine.Validated
         do throws(ConfigError) {
             line = try MountCommandLine.parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            options = try line.validated().options
+            validated = try line.validated()
         } catch {
             printError(error.description)
             printError(usage)
             return 2
         }
-        return mount(line, options)
+        return mount(line, validated)
     }
 
-    static func mount(_ line: MountCommandLine, _ options: Options) -> Int32 {
-        let imagePath = line.image!, mountpoint = line.mountpoint!
+    static func mount(_ line: MountCommandLine, _ validated: MountCommandLine.Validated) -> Int32 {
+        let options = validated.options, imagePath = validated.image, mountpoint = validated.mountpoint
         let image: ImageFile
         let geometry: Geometry
         do throws(ConfigError) {
             let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
             (image, geometry) = (opened.file, opened.geometry)
             try checkMountpoint(mountpoint)
-            guard image.lockExclusively() else {
-                throw ConfigError(imagePath, "in use: another difs has it mounted (or difs inject is running)")
-            }
+            // A read-write mount excludes everyone; a read-only one shares with other readers
+            // (read-only mounts, difs check).
+            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
+                          fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
@@ -44,7 +45,7 @@ enum Mount {
         noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
         if image.isReadOnly && !options.readOnly {
-            printError("difs: \(imagePath): image file is not writable; mounting read-only")
+            printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
         // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
@@ -55,7 +56,7 @@ enum Mount {
                 printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
             }
         } else if IntentSidecar.exists(forImage: imagePath) {
-            printError("difs: \(IntentSidecar.path(forImage: imagePath)): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
+            printError("difs: \(IntentSidecar.path(forImage: imagePath).description): left by a daemon that died; mount the image writable (or run difs check on it) to replay its interrupted writes")
         }
         let volume: Volume
         do {
@@ -63,51 +64,49 @@ enum Mount {
                                 intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
             let replayed = try volume.replayIntentLog()
             if replayed > 0 {
-                printError("difs: \(imagePath): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath))")
+                printError("difs: \(imagePath.description): replayed \(replayed) interrupted write\(replayed == 1 ? "" : "s") from \(IntentSidecar.path(forImage: imagePath).description)")
             }
         } catch {
-            printError("difs: \(imagePath): \(error)")
+            printError("difs: \(imagePath.description): \(error)")
             return 2
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
         let status = FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
-                                       foreground: line.foreground, debug: line.debug, singleThreaded: line.singleThreaded)
+                                       foreground: line.foreground, debug: line.debug, loop: validated.loop)
         // Unmounted: no write is in flight any more.
         if intentLog != nil { IntentSidecar.remove(forImage: imagePath) }
         return status
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
-    static func checkMountpoint(_ path: String) throws(ConfigError) {
+    static func checkMountpoint(_ path: SystemPath) throws(ConfigError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ConfigError(path, errnoDescription(errno)) }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path, "not a directory") }
-        guard let resolved = realpath(path, nil) else { throw ConfigError(path, errnoDescription(errno)) }
+        guard path.withCString({ stat($0, &st) }) == 0 else { throw ConfigError(path.description, errnoDescription(errno)) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw ConfigError(path.description, "not a directory") }
+        guard let resolved = path.withCString({ realpath($0, nil) }) else { throw ConfigError(path.description, errnoDescription(errno)) }
         defer { free(resolved) }
-        let target = String(cString: resolved)
-        if mountPoints().contains(target) {
-            throw ConfigError(path, "already a mount point (in use); unmount it first or choose another directory")
+        if mountPoints().contains(SystemPath(cString: resolved).bytes) {
+            throw ConfigError(path.description, "already a mount point (in use); unmount it first or choose another directory")
         }
     }
 
-    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone).
-    static func mountPoints() -> Set<String> {
+    /// Mount points from /proc/self/mountinfo (field 5, with \040-style escapes undone), as bytes.
+    static func mountPoints() -> Set<[UInt8]> {
         guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
         defer { fclose(file) }
-        var result = Set<String>()
+        var result = Set<[UInt8]>()
         var lineBuffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(lineBuffer) }
         while getline(&lineBuffer, &capacity, file) > 0 {
-            let fields = String(cString: lineBuffer!).split(separator: " ")
-            if fields.count > 4 { result.insert(unescapeOctal(String(fields[4]))) }
+            let fields = SystemPath(cString: lineBuffer!).bytes.split(separator: UInt8(ascii: " "))
+            if fields.count > 4 { result.insert(unescapeOctal(Array(fields[4]))) }
         }
         return result
     }
 
-    static func unescapeOctal(_ text: String) -> String {
+    static func unescapeOctal(_ utf8: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
@@ -117,7 +116,7 @@ enum Mount {
                 bytes.append(utf8[i]); i += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func printHelp() {
@@ -137,6 +136,11 @@ enum Mount {
               -device nvme-ns,OPT,...   a QEMU -device nvme-ns option list pasted whole, as -o
               -h, --help         this help
               -V, --version      version
+
+            Request loop options (multi-threaded loop; libfuse's names):
+              -o max_threads=N       most worker threads, 1 to 100000 (default 10)
+              -o max_idle_threads=N  idle workers kept (default: all are kept)
+              -o clone_fd            each worker reads its own clone of /dev/fuse (default off)
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]

@@ -6,7 +6,7 @@ import DifsCore
 enum Show {
     static let usage = "usage: difs show IMAGE --lba N [--count C] [-o OPT,...] [--json]"
 
-    static func main(_ arguments: [String]) -> Int32 {
+    static func main(_ arguments: Arguments) -> Int32 {
         let command: ShowCommand, opened: OpenedImage, blocks: ClosedRange<UInt64>
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
@@ -15,6 +15,8 @@ enum Show {
             noticeIgnoredProperties(command.options, command: "show")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
             opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "show")
+            // As check: shared with read-only mounts and other readers, not with a read-write mount.
+            try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
             blocks = try command.blocks(in: opened.geometry.blockCount)
         } catch {
             return refuse("show", error)
@@ -27,7 +29,7 @@ enum Show {
         }
         let header = StatusReport(geometry: opened.geometry, policy: options.policy)
         var failing = false
-        var out = json ? "{\n  \"image\": \(Check.jsonString(path)),\n  \"format\": \(Check.formatJSON(header.geometry.format, storageTag: header.hasStorageTag)),\n  \"policy\": \(Check.policyJSON(header.policy, format: header.geometry.format, storageTag: header.hasStorageTag)),\n  \"blocks\": ["
+        var out = json ? "{\n  \"image\": \(Check.jsonString(path.description)),\n  \"format\": \(Check.formatJSON(header.geometry.format, storageTag: header.hasStorageTag)),\n  \"policy\": \(Check.policyJSON(header.policy, format: header.geometry.format, storageTag: header.hasStorageTag)),\n  \"blocks\": ["
                        : header.formatLine + "\n" + header.policyLine + "\n"
         var index = 0
         do throws(VolumeError) {

@@ -1,6 +1,5 @@
-// What the offline subcommands and the mount share once their arguments are read: opening an
-// image with the geometry its options give it, and its intent log. (Reading the arguments is
-// DifsCommandLine's.)
+// What the offline subcommands and the mount share once their arguments are read (reading them
+// is DifsCommandLine's): opening an image with its geometry and lock, the QEMU notice, the intent log.
 import DifsCommandLine
 import DifsCore
 #if canImport(Glibc)
@@ -12,15 +11,16 @@ struct OpenedImage {
     let file: ImageFile
     let geometry: Geometry
 
-    /// Opens `path` (read-only when asked) and applies the format; warns about trailing bytes that
-    /// make no whole block. `command` names the subcommand in messages (nil: the mount).
-    init(path: String, format: Format, readOnly: Bool, command: String?) throws(ConfigError) {
-        file = try ImageFile(path: path, readOnly: readOnly)
+    /// Opens `path` (read-only when asked; refusing a symbolic link without `followSymlinks`) and
+    /// applies the format; warns about trailing bytes that make no whole block. `command` names
+    /// the subcommand in messages (nil: the mount).
+    init(path: SystemPath, format: Format, readOnly: Bool, followSymlinks: Bool = true, command: String?) throws(ConfigError) {
+        file = try ImageFile(path: path, readOnly: readOnly, followSymlinks: followSymlinks)
         do { geometry = try Geometry(format: format, imageSize: file.size) } catch {
-            throw ConfigError(path, "\(error.subject) is \(error.reason)")
+            throw ConfigError(path.description, "\(error.subject) is \(error.reason)")
         }
         if geometry.trailingBytes > 0 {
-            printError("difs\(command.map { " " + $0 } ?? ""): \(path): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
+            printError("difs\(command.map { " " + $0 } ?? ""): \(path.description): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
     }
 }
@@ -38,18 +38,32 @@ func noticeIgnoredProperties(_ options: Options, command: String?) {
 /// missing. The mount keeps it while mounted and removes it at a clean unmount; one left behind
 /// holds the writes a killed daemon had in flight, replayed by the next mount or `difs check`.
 enum IntentSidecar {
-    static func path(forImage imagePath: String) -> String { imagePath + ".difs-intent" }
+    static func path(forImage imagePath: SystemPath) -> SystemPath { imagePath.addingSuffix(".difs-intent") }
 
     /// Whether a sidecar is there (a mount is running, or a daemon died).
-    static func exists(forImage imagePath: String) -> Bool {
+    static func exists(forImage imagePath: SystemPath) -> Bool {
         var st = stat()
-        return lstat(path(forImage: imagePath), &st) == 0
+        return path(forImage: imagePath).withCString { lstat($0, &st) } == 0
     }
 
-    static func open(forImage imagePath: String, geometry: Geometry) throws(ConfigError) -> IntentLog {
+    static func open(forImage imagePath: SystemPath, geometry: Geometry) throws(ConfigError) -> IntentLog {
         let file = try ImageFile.openSidecar(path: path(forImage: imagePath))
         return IntentLog(file: file, geometry: geometry, maxRequestBytes: 1 << 20)
     }
 
-    static func remove(forImage imagePath: String) { unlink(path(forImage: imagePath)) }
+    static func remove(forImage imagePath: SystemPath) { _ = path(forImage: imagePath).withCString { unlink($0) } }
+}
+
+extension OpenedImage {
+    /// Takes the image's lock in `mode`, or refuses naming who holds it (pid, command line, and
+    /// whether it is a read-only difs mount) when /proc shows it, else with `fallback`.
+    func lock(_ mode: ImageFile.LockMode, path: SystemPath, fallback: String) throws(ConfigError) {
+        try lockImage(file, mode, path: path, fallback: fallback)
+    }
+}
+
+/// See `OpenedImage.lock`.
+func lockImage(_ file: ImageFile, _ mode: ImageFile.LockMode, path: SystemPath, fallback: String) throws(ConfigError) {
+    guard !file.lock(mode) else { return }
+    throw ConfigError(path.description, LockHolder.inUse(file) ?? fallback)
 }

@@ -65,22 +65,23 @@ struct MountCommandLineTests {
     @Test("Operands and flags in any order; -o repeats, joined or not; -d implies -f")
     func parses() throws {
         let line = try MountCommandLine.parse(["-o", "pi=1", "img", "-s", "-oms=16", "mnt", "-d", "--help", "-V"])
-        #expect(line.image == "img" && line.mountpoint == "mnt")
+        #expect(line.image == SystemPath("img") && line.mountpoint == SystemPath("mnt"))
         #expect(line.optionGroups == ["pi=1", "ms=16"])
         #expect(line.debug && line.foreground && line.singleThreaded && line.help && line.version)
         let plain = try MountCommandLine.parse(["img", "mnt", "-f"])
         #expect(plain.foreground && !plain.debug && !plain.singleThreaded && !plain.help && !plain.version)
-        #expect(try MountCommandLine.parse(["-"]).image == "-")
+        #expect(try MountCommandLine.parse(["-"]).image == SystemPath("-"))
         let pasted = try MountCommandLine.parse(["img", "mnt", "-device", "nvme-ns,drive=nvm,pi=1,pif=2,ms=16"])
         #expect(pasted.optionGroups == ["nvme-ns,drive=nvm,pi=1,pif=2,ms=16"])
         #expect(try pasted.validated().options.format.guardFormat == .crc64)
-        let (options, image, mountpoint) = try MountCommandLine.parse(["a", "b", "-o", "pi=2,allow_other"]).validated()
-        #expect(image == "a" && mountpoint == "b")
-        #expect(options.format.protectionType == .type2 && options.passThrough == ["allow_other"])
+        let v = try MountCommandLine.parse(["a", "b", "-o", "pi=2,allow_other,max_threads=4,clone_fd"]).validated()
+        #expect(v.image == SystemPath("a") && v.mountpoint == SystemPath("b"))
+        #expect(v.options.format.protectionType == .type2 && v.options.passThrough == ["allow_other"])
+        #expect(v.loop.maxThreads == 4 && v.loop.cloneFD && v.loop.maxIdleThreads == nil && !v.loop.singleThreaded)
     }
 
     @Test("Usage refusals: unknown flag, a third operand, -o without a list, a missing operand")
-    func usageRefusals() {
+    func usageRefusals() throws {
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-x"]) } == "-x: unknown flag")
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "--foreground"]) } == "--foreground: unknown flag")
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "more"]) }
@@ -91,6 +92,20 @@ struct MountCommandLineTests {
                 == "-device virtio-blk,drive=x: only a QEMU nvme-ns device describes an image (-device nvme-ns,...)")
         #expect(refusal { _ = try MountCommandLine.parse([]).validated() } == "IMAGE: missing")
         #expect(refusal { _ = try MountCommandLine.parse(["img"]).validated() } == "MOUNTPOINT: missing")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-o", "max_threads=0"]).validated() }
+                == "-o max_threads=0: expected 1 to 100000")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-o", "max_threads=100001"]).validated() }
+                == "-o max_threads=100001: expected 1 to 100000")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-o", "max_idle_threads=x"]).validated() }
+                == "-o max_idle_threads=x: expected 0 to 100000")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-o", "clone_fd=1"]).validated() } == "-o clone_fd=1: takes no value")
+        #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt", "-s", "-o", "max_threads=4"]).validated() }
+                == "-o max_threads=4: sets up the multi-threaded loop; drop it or drop -s")
+        // Paths keep their bytes; a message shows them escaped on one line.
+        let bytes = try MountCommandLine.parse(Arguments(bytes: [[0xFF, 0xFE], Array("mnt".utf8)]))
+        #expect(bytes.image == SystemPath(bytes: [0xFF, 0xFE]))
+        #expect(refusal { _ = try MountCommandLine.parse(Arguments(bytes: [Array("a".utf8), Array("b".utf8), [0x63, 0x0A]])) }
+                == "\(SystemPath.escaped([0x63, 0x0A])): unexpected argument (IMAGE and MOUNTPOINT are already given)")
         // A bad option is named before a missing operand, as the mount reports it.
         #expect(refusal { _ = try MountCommandLine.parse(["-o", "pi=7"]).validated() } == "-o pi=7: expected 0, 1, 2 or 3")
     }
@@ -132,14 +147,14 @@ struct SubcommandArgumentsTests {
     @Test("--flag VALUE, --flag=VALUE, switches, -o joined or not, -- before a dash-named image")
     func parses() throws {
         let a = try args(["img", "--lba", "5", "--count=2", "--json", "-o", "pi=1", "-oms=16"], ["--lba", "--count"], ["--json"])
-        #expect(a.operands == ["img"] && a.values == ["--lba": "5", "--count": "2"])
+        #expect(a.operands == [SystemPath("img")] && a.values == ["--lba": "5", "--count": "2"])
         #expect(a.switches == ["--json"] && a.optionGroups == ["pi=1", "ms=16"] && !a.wantsHelp)
-        #expect(try a.image() == "img" && a.count("--lba") == 5 && a.count("--absent") == nil)
+        #expect(try a.image() == SystemPath("img") && a.count("--lba") == 5 && a.count("--absent") == nil)
         let b = try args(["--lba", "1", "--", "-img", "--json"], ["--lba"], ["--json"])
-        #expect(b.operands == ["-img", "--json"] && b.switches.isEmpty)
+        #expect(b.operands == [SystemPath("-img"), SystemPath("--json")] && b.switches.isEmpty)
         #expect(try args(["--lba", "1", "--lba", "2"], ["--lba"], []).values["--lba"] == "2")
         #expect(try args(["-h"], [], []).wantsHelp && args(["img", "--help"], [], []).wantsHelp)
-        #expect(try args(["-"], [], []).image() == "-")
+        #expect(try args(["-"], [], []).image() == SystemPath("-"))
         #expect(try args(["img", "-device", "nvme-ns,pif=1"], [], []).options().format.guardFormat == .crc32c)
     }
 
@@ -183,7 +198,7 @@ struct SubcommandArgumentsTests {
     @Test("create: sizes, fills and the README's refusals")
     func createCommand() throws {
         let c = try create(["img", "--size", "1M", "-o", "logical_block_size=4096,ms=16,pif=2", "--fill", "random", "--seed", "7", "--force"])
-        #expect(c.blockCount == 256 && c.fill == .random && c.seed == 7 && c.force && c.path == "img")
+        #expect(c.blockCount == 256 && c.fill == .random && c.seed == 7 && c.force && c.path == SystemPath("img"))
         #expect(try create(["img", "--blocks", "2K"]).blockCount == 2048)
         #expect(try create(["img", "--blocks", "8", "--unwritten"]).fill == nil)
         #expect(try create(["img", "--blocks", "8"]).fill == .zero)

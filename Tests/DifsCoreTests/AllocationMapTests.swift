@@ -90,7 +90,7 @@ struct AllocationMapTests {
         try #require(fd >= 0)
         #expect(ftruncate(fd, off_t(size)) == 0)
         close(fd)
-        let image = try ImageFile(path: path, readOnly: false)
+        let image = try ImageFile(path: SystemPath(path), readOnly: false)
         let map = try AllocationMap(reading: image)
         #expect(map.allocatedExtents.isEmpty)
         var random = SeededRandom(state: 2024)

@@ -120,6 +120,8 @@ struct MountCommandLineTests {
         (["pif=2,ms=16,reftag=0x1000000000000"], "-o reftag=0x1000000000000: wider than the 48-bit reference tag of pif=2"),
         (["pif=1,sts=8"], "-o sts=8: pif=1 (32-bit guard) allows a storage tag of 16 to 64 bits of its 80-bit storage and reference space"),
         (["sts=8,stag=0x100"], "-o stag=0x100: wider than the 8-bit storage tag (sts=8)"),
+        (["pif=1,sts=0"], "-o sts=0: pif=1 (32-bit guard) allows a storage tag of 16 to 64 bits of its 80-bit storage and reference space"),
+        (["pi=1,sts=8,prchk=guard+ref", "pi=3"], "-o prchk=guard+ref: type 3 (pi=3) has no reference tag to check; drop ref"),
         (["pif=2,sts=40,reftag=0x100"], "-o reftag=0x100: wider than the 8-bit reference tag of pif=2 with sts=40"),
         (["logical_block_size=1000"], "-o logical_block_size=1000: expected a power of two from 512 to 65536"),
         (["logical_block_size=128K"], "-o logical_block_size=128K: expected a power of two from 512 to 65536"),
@@ -139,6 +141,14 @@ struct MountCommandLineTests {
     ] as [([String], String)])
     func optionRefusals(groups: [String], want: String) {
         #expect(refusal { _ = try MountCommandLine.parse(["img", "mnt"] + groups.flatMap { ["-o", $0] }).validated() } == want)
+    }
+
+    /// README "Mounting": the image refusal the parser hands on (the mount prefixes the image path;
+    /// busy mount points and lock holders need a system and are Mount/cases).
+    @Test("An image smaller than one block is refused with both sizes")
+    func shortImage() {
+        #expect(refusal { _ = try Geometry(format: Format(), imageSize: 100) }
+                == "image of 100 bytes: smaller than one block (512 data + 8 metadata bytes)")
     }
 }
 

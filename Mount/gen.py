@@ -11,7 +11,7 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
   selftest                      check the CRC reference values of DESIGN section 1 and a few
                                 generate/verify round trips in memory; exit 1 on any mismatch
   create IMAGE FORMAT [--blocks N] [--fill zero|pattern|random] [--seed S] [--unwritten]
-         [--escape LBA[,LBA...]] [--trailing-bytes N]
+         [--escape LBA[,LBA...]] [--only LBA[,A-B...]] [--trailing-bytes N]
          [--expect-data FILE] [--expect-metadata FILE]
                                 write a new image of N blocks (64) with valid PI (apptag and reftag
                                 from FORMAT); --expect-* write exactly the bytes the mounted `data`
@@ -47,7 +47,8 @@ Subcommands (FORMAT is the format and policy flags below, the same for every sub
 
 FORMAT flags mirror difs's option names:
   --logical-block-size 512 --ms M --pi 0..3 --pif 0|1|2 --sts N --pil 0|1
-  --layout separate|interleaved --apptag A --appmask M --stag S --stagmask M --reftag R
+  --layout separate|interleaved|split --mdfile PATH (split: the metadata file, default
+  IMAGE.protection; block n's metadata at n*ms) --apptag A --appmask M --stag S --stagmask M --reftag R
   --prchk guard+app+stag+ref|none|all --holes deallocated|check
 (--ms defaults to the tuple size, 8 for pif 0 and 16 for pifs 1 and 2; --sts to 0, 16 for pif 1;
 --reftag is the type 2 base or the type 3 value; verify checks by default everything the format
@@ -200,8 +201,8 @@ class Format:
             raise UsageError(f"sts={sts}: pif={pif} allows {low}..{high}")
         if pil not in (0, 1):
             raise UsageError(f"pil={pil}: must be 0 or 1")
-        if layout not in ("separate", "interleaved"):
-            raise UsageError(f"layout={layout}: must be separate or interleaved")
+        if layout not in ("separate", "interleaved", "split"):
+            raise UsageError(f"layout={layout}: must be separate, interleaved or split")
         self.tuple_size = 8 if pif == 0 else 16
         if ms is None:
             ms = self.tuple_size
@@ -210,6 +211,7 @@ class Format:
         if holes not in ("deallocated", "check"):
             raise UsageError(f"holes={holes}: must be deallocated or check")
         self.lbasz, self.ms, self.pi, self.pif, self.pil, self.layout = lbasz, ms, pi, pif, pil, layout
+        self.mdfile = None
         self.apptag, self.appmask, self.reftag, self.holes = apptag, appmask, reftag, holes
         self.sts = sts
         self.space_bits = self.SPACE_BITS[pif]
@@ -236,8 +238,11 @@ class Format:
         return lba * (self.lbasz + self.ms) if self.layout == "interleaved" else lba * self.lbasz
 
     def metadata_byte_offset(self, lba, nlb):
+        """Byte of block lba's metadata in the file holding it (split: the metadata file)."""
         if self.layout == "interleaved":
             return lba * (self.lbasz + self.ms) + self.lbasz
+        if self.layout == "split":
+            return lba * self.ms
         return nlb * self.lbasz + lba * self.ms
 
     def expected_reftag(self, lba):
@@ -353,13 +358,27 @@ def read_exact(fd, length, byte_offset):
     return buf
 
 
-def open_image(path, fmt, writable=False):
-    fd = os.open(path, os.O_RDWR if writable else os.O_RDONLY)
-    size = os.fstat(fd).st_size
-    nlb = fmt.block_count(size)
-    if nlb == 0:
-        raise SystemExit(f"gen.py: {path}: smaller than one block")
-    return fd, nlb
+class Image:
+    """The open file(s) of an image: data_fd holds the data, md_fd the metadata (the same file
+    except in the split layout, where the metadata is a second file, IMAGE.protection by default)."""
+
+    def __init__(self, path, fmt, writable=False):
+        flags = os.O_RDWR if writable else os.O_RDONLY
+        self.data_fd = os.open(path, flags)
+        size = os.fstat(self.data_fd).st_size
+        if fmt.layout == "split":
+            self.md_fd = os.open(fmt.mdfile or path + ".protection", flags)
+            self.nlb = size // fmt.lbasz
+        else:
+            self.md_fd = self.data_fd
+            self.nlb = fmt.block_count(size)
+        if self.nlb == 0:
+            raise SystemExit(f"gen.py: {path}: smaller than one block")
+
+    def close(self):
+        if self.md_fd != self.data_fd:
+            os.close(self.md_fd)
+        os.close(self.data_fd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,8 +464,14 @@ def cmd_create(args, fmt):
     nlb = args.blocks
     size = nlb * (fmt.lbasz + fmt.ms)
     escape = set(args.escape)
-    with open(args.image, "wb") as f:
-        f.truncate(size + args.trailing_bytes)
+    if fmt.layout == "split":
+        with open(args.image, "wb") as f:
+            f.truncate(nlb * fmt.lbasz + args.trailing_bytes)
+        with open(fmt.mdfile or args.image + ".protection", "wb") as f:
+            f.truncate(nlb * fmt.ms)
+    else:
+        with open(args.image, "wb") as f:
+            f.truncate(size + args.trailing_bytes)
     expect_data = open(args.expect_data, "wb") if args.expect_data else None
     expect_md = open(args.expect_metadata, "wb") if args.expect_metadata else None
     try:
@@ -458,25 +483,31 @@ def cmd_create(args, fmt):
                 expect_md.truncate(nlb * fmt.ms)
             return 0
         rng = random.Random(args.seed)
-        fd = os.open(args.image, os.O_WRONLY)
+        img = Image(args.image, fmt, writable=True)
+        only = args.only
         try:
-            for lba in range(nlb):
+            for lba in (range(nlb) if only is None else sorted(set(only))):
+                if lba >= nlb:
+                    raise UsageError(f"--only {lba}: the image has {nlb} blocks")
                 data = block_data(args.fill, lba, fmt.lbasz, rng)
                 md = fmt.extra_metadata(lba)
                 if lba in escape and fmt.pi:
                     md = fmt.generate(lba, data, md, apptag=0xFFFF, reftag=fmt.reftag_mask)
                 else:
                     md = fmt.generate(lba, data, md)
-                os.pwrite(fd, data, fmt.data_byte_offset(lba, nlb))
-                os.pwrite(fd, md, fmt.metadata_byte_offset(lba, nlb))
+                os.pwrite(img.data_fd, data, fmt.data_byte_offset(lba, nlb))
+                os.pwrite(img.md_fd, md, fmt.metadata_byte_offset(lba, nlb))
+                if only is not None:
+                    continue
                 if expect_data:
                     expect_data.write(data)
                 if expect_md:
                     expect_md.write(md)
             if args.trailing_bytes:
-                os.pwrite(fd, b"\xee" * args.trailing_bytes, size)
+                os.pwrite(img.data_fd, b"\xee" * args.trailing_bytes,
+                          nlb * fmt.lbasz if fmt.layout == "split" else size)
         finally:
-            os.close(fd)
+            img.close()
     finally:
         for f in (expect_data, expect_md):
             if f:
@@ -489,13 +520,16 @@ def parse_int(text):
 
 
 def cmd_corrupt(args, fmt):
-    fd, nlb = open_image(args.image, fmt, writable=True)
+    img = Image(args.image, fmt, writable=True)
+    nlb = img.nlb
+    fd = img.md_fd
     try:
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
         md_at = fmt.metadata_byte_offset(args.lba, nlb)
         shift, width = 0, 8       # the field is bits shift..shift+width-1 of the bytes at `at`
         if args.field == "data":
+            fd = img.data_fd
             at, length = fmt.data_byte_offset(args.lba, nlb) + args.byte_offset, 1
         elif args.field == "prefix":
             extra = [j for j in range(fmt.ms)
@@ -527,23 +561,24 @@ def cmd_corrupt(args, fmt):
         os.fsync(fd)
         print(f"lba {args.lba} {args.field}: 0x{old.hex()} -> 0x{new.hex()}")
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 
-def read_block(fd, fmt, lba, nlb):
-    """(data, metadata, unwritten, data_hole) of block lba: unwritten by the rules of the module
-    docstring, before the tuple is looked at (verify then adds LBA 0's forgiveness)."""
+def read_block(img, fmt, lba, nlb):
+    """(data, metadata, unwritten, data_hole) of block lba of the open Image: unwritten by the
+    rules of the module docstring, before the tuple is looked at (verify then adds LBA 0's
+    forgiveness)."""
     data_at = fmt.data_byte_offset(lba, nlb)
     md_at = fmt.metadata_byte_offset(lba, nlb)
-    data_hole = data_in_hole(fd, data_at, fmt.lbasz)
+    data_hole = data_in_hole(img.data_fd, data_at, fmt.lbasz)
     unwritten = data_hole
-    data = read_exact(fd, fmt.lbasz, data_at)
-    md = read_exact(fd, fmt.ms, md_at)
+    data = read_exact(img.data_fd, fmt.lbasz, data_at)
+    md = read_exact(img.md_fd, fmt.ms, md_at)
     # Interleaved layout (README "Writes and unwritten blocks"): zero data whose tuple lies
     # wholly in a hole is unwritten too — allocated only because a neighbour was written.
     if (not unwritten and fmt.layout == "interleaved" and fmt.pi and not any(data)
-            and data_in_hole(fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
+            and data_in_hole(img.md_fd, md_at + fmt.tuple_offset, fmt.tuple_size)):
         unwritten = True
     # Zero data under the unwritten tuple (README "Deallocate and Write Zeroes").
     if (not unwritten and fmt.pi and not any(data)
@@ -564,7 +599,8 @@ def parse_lba_ranges(text):
 
 
 def cmd_verify(args, fmt):
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     counts = {"ok": 0, "unwritten": 0, "escaped": 0, "guard": 0, "apptag": 0, "stag": 0, "reftag": 0}
     bad = 0
     expect_data = open(args.expect_data, "rb") if args.expect_data else None
@@ -573,7 +609,7 @@ def cmd_verify(args, fmt):
     want_zeroed = parse_lba_ranges(args.expect_zeroed)
     try:
         for lba in range(nlb):
-            data, md, unwritten, _ = read_block(fd, fmt, lba, nlb)
+            data, md, unwritten, _ = read_block(img, fmt, lba, nlb)
             verdict, detail = fmt.verify(lba, data, md, unwritten=unwritten)
             counts[verdict] += 1
             if verdict in ("guard", "apptag", "stag", "reftag"):
@@ -602,7 +638,7 @@ def cmd_verify(args, fmt):
                 bad += 1
                 print(f"{name}: longer than the image")
     finally:
-        os.close(fd)
+        img.close()
         for f in (expect_data, expect_md):
             if f:
                 f.close()
@@ -621,13 +657,14 @@ def cmd_verify(args, fmt):
 
 
 def cmd_holes(args, fmt):
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     try:
         start = None
         for lba in range(nlb + 1):
             hole = False
             if lba < nlb:
-                data, md, unwritten, data_hole = read_block(fd, fmt, lba, nlb)
+                data, md, unwritten, data_hole = read_block(img, fmt, lba, nlb)
                 if not fmt.pi:
                     hole = data_hole
                 else:
@@ -638,24 +675,25 @@ def cmd_holes(args, fmt):
                 print(f"hole {start * fmt.lbasz} {lba * fmt.lbasz}")
                 start = None
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 
 def cmd_tuple(args, fmt):
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     try:
         if not fmt.pi:
             raise UsageError("pi=0 has no tuple")
         if not 0 <= args.lba < nlb:
             raise UsageError(f"--lba {args.lba}: image has {nlb} blocks")
-        md = read_exact(fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
+        md = read_exact(img.md_fd, fmt.ms, fmt.metadata_byte_offset(args.lba, nlb))
         guard, apptag, reftag, stag = fmt.unpack_tuple(md)
         gw, rw, sw = 2 * fmt.guard_size, (fmt.reftag_bits + 3) // 4, (fmt.sts + 3) // 4
         print(f"guard=0x{guard:0{gw}x} apptag=0x{apptag:04x}"
               + (f" stag=0x{stag:0{sw}x}" if fmt.sts else "") + f" reftag=0x{reftag:0{rw}x}")
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 
@@ -698,7 +736,7 @@ def cmd_blocks(args, fmt):
 FORMAT_KEYS = {"logical_block_size": "logical_block_size", "ms": "ms", "pi": "pi", "pif": "pif",
                "sts": "sts", "pil": "pil", "layout": "layout", "apptag": "apptag", "appmask": "appmask",
                "stag": "stag", "stagmask": "stagmask", "reftag": "reftag", "prchk": "prchk",
-               "holes": "holes"}
+               "holes": "holes", "mdfile": "mdfile"}
 IGNORED_KEYS = {"errors", "pract", "ro"}
 # QEMU -device nvme-ns properties that do not change the bytes on disk (hw/nvme/ns.c nvme_ns_props),
 # written out here from QEMU's source rather than taken from difs.
@@ -733,7 +771,7 @@ def build_format(args):
              "pif": args.pif, "sts": args.sts, "pil": args.pil, "layout": args.layout,
              "apptag": args.apptag, "appmask": args.appmask, "stag": args.stag,
              "stagmask": args.stagmask, "reftag": args.reftag,
-             "prchk": args.prchk, "holes": args.holes}
+             "prchk": args.prchk, "holes": args.holes, "mdfile": args.mdfile}
     for key, value in flags.items():
         if value is not None:
             opts[key] = value
@@ -744,12 +782,14 @@ def build_format(args):
 
     pi = num("pi", 1)
     prchk = opts.get("prchk")
-    return Format(num("logical_block_size", 512), num("ms", None), pi, num("pif", 0),
+    fmt = Format(num("logical_block_size", 512), num("ms", None), pi, num("pif", 0),
                   num("pil", 0), opts.get("layout", "separate"), apptag=num("apptag", 0),
                   appmask=num("appmask", 0xFFFF), reftag=num("reftag", 0),
                   prchk=None if prchk is None else parse_prchk(prchk, pi),
                   holes=opts.get("holes", "deallocated"), sts=num("sts", None),
                   stag=num("stag", 0), stagmask=num("stagmask", None))
+    fmt.mdfile = opts.get("mdfile")
+    return fmt
 
 
 def add_format_flags(p):
@@ -762,7 +802,9 @@ def add_format_flags(p):
     g.add_argument("--pif", type=parse_int, help="0: 16-bit guard, 1: 32-bit CRC-32C, 2: 64-bit guard (0)")
     g.add_argument("--sts", type=parse_int, help="storage tag bits (0; 16 for pif 1)")
     g.add_argument("--pil", type=parse_int, help="0: tuple last in metadata, 1: first (0)")
-    g.add_argument("--layout", choices=["separate", "interleaved"], help="(separate)")
+    g.add_argument("--layout", choices=["separate", "interleaved", "split"],
+                   help="(separate); split: metadata in a second file, --mdfile")
+    g.add_argument("--mdfile", help="split layout: the metadata file (IMAGE.protection)")
     g = p.add_argument_group("policy (the tags create writes and verify expects, as in difs)")
     g.add_argument("--apptag", type=parse_int, help="application tag (0)")
     g.add_argument("--appmask", type=parse_int, help="verify: bits of the apptag checked (0xffff)")
@@ -775,7 +817,15 @@ def add_format_flags(p):
 
 
 def parse_lba_list(text):
-    return [int(x, 0) for x in text.split(",") if x]
+    """LBA[,LBA...], each also a range A-B (both ends included)."""
+    lbas = []
+    for part in text.split(","):
+        if "-" in part:
+            first, last = part.split("-", 1)
+            lbas.extend(range(int(first, 0), int(last, 0) + 1))
+        elif part:
+            lbas.append(int(part, 0))
+    return lbas
 
 
 def main(argv):
@@ -794,6 +844,8 @@ def main(argv):
     p.add_argument("--unwritten", action="store_true", help="sparse image, every block a hole")
     p.add_argument("--escape", type=parse_lba_list, default=[], metavar="LBA[,LBA...]",
                    help="give these blocks an escape tuple (apptag 0xffff, reftag all ones)")
+    p.add_argument("--only", type=parse_lba_list, default=None, metavar="LBA[,LBA...]",
+                   help="write only these blocks, leaving the others holes (no --expect-*)")
     p.add_argument("--trailing-bytes", type=parse_int, default=0,
                    help="append this many bytes that make no whole block")
     p.add_argument("--expect-data", metavar="FILE", help="write what the mounted data shows")

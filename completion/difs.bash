@@ -2,9 +2,9 @@
 # Installed as /usr/share/bash-completion/completions/difs; or `source completion/difs.bash`.
 # Mount/cases/completion_matches_help.sh keeps these lists equal to `difs -h` and `difs SUB -h`.
 
-_difs_subcommands="create check inject show map"
+_difs_subcommands="create check inject show map identify convert"
 _difs_mount_flags="-f -d --debug -s -o -device -h --help -V --version"
-_difs_keys="logical_block_size= ms= pi= pif= sts= pil= layout= prchk= pract= apptag= appmask= stag= stagmask= reftag= errors= holes= ro"
+_difs_keys="logical_block_size= ms= pi= pif= sts= pil= layout= mdfile= format= prchk= pract= apptag= appmask= stag= stagmask= reftag= errors= holes= ro"
 # A few libfuse options worth offering on a mount (libfuse knows more; see difs -h).
 _difs_fuse_keys="allow_other allow_root auto_unmount default_permissions"
 
@@ -16,6 +16,8 @@ _difs_flags() {
         inject) echo "--lba --field --bit --value --byte-offset -o -device -h --help" ;;
         show) echo "--lba --count --json -o -device -h --help" ;;
         map) echo "--svg --blocks-per-cell -o -device -h --help" ;;
+        identify) echo "--json -o -device -h --help" ;;
+        convert) echo "--to --force --replace -o -device -h --help" ;;
     esac
 }
 
@@ -28,7 +30,8 @@ _difs_values() {
         pif) echo "0 1 2" ;;
         sts) echo "0 8 16 32 48 64" ;;
         pil) echo "0 1" ;;
-        layout) echo "separate interleaved" ;;
+        layout) echo "separate interleaved split" ;;
+        format) echo "auto" ;;
         prchk) echo "none all guard app stag ref guard+app guard+ref guard+stag guard+app+ref guard+app+stag+ref" ;;
         pract) echo "1 0" ;;
         errors) echo "eio eilseq report" ;;
@@ -56,7 +59,7 @@ _difs() {
     if [[ $prev == -device && $cur != *,* ]]; then
         # -device nvme-ns,KEY=V...: the device first, then its keys as for -o.
         candidates=(nvme-ns,); nospace=1
-    elif [[ $prev == -o || $prev == -device || $cur == -o?* ]]; then
+    elif [[ $prev == -o || $prev == -device || $prev == --to || $cur == -o?* ]]; then
         # -o KEY=V,KEY=V...: complete the last item; keep what comes before it.
         local lead="" list=$cur
         if [[ $cur == -o?* ]]; then lead=-o; list=${cur#-o}; fi

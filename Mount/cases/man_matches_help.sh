@@ -62,7 +62,7 @@ compare("mount flags", entries.get("OPTIONS", set()), flags)
 
 keys, values = set(), {}
 for line in block(help_text, "difs options", "Other -o options").splitlines()[1:]:
-    m = re.match(r"^  ([a-z_]+)\s+(\S.*?)\s{2,}default:", line)
+    m = re.match(r"^  ([a-z_]+)\s+(\S.*?)\s+default:", line)
     if m:
         keys.add(m.group(1))
         if re.fullmatch(r"[a-z]+(\|[a-z]+)+", m.group(2)):

@@ -32,6 +32,7 @@ public struct CreateCommand: Sendable, Equatable {
     public init(_ args: SubcommandArguments) throws(ConfigError) {
         path = try args.image()
         options = try args.options()
+        if options.autoFormat { throw ConfigError("-o format=auto", "create needs the format itself (there is no image to identify yet)") }
         let format = options.format
         let extended = UInt64(format.extendedBlockSize)
         switch (args.values["--blocks"], args.values["--size"]) {

@@ -104,6 +104,14 @@ public enum Layout: String, Sendable, CaseIterable {
     case separate
     /// Extended LBAs: each block's metadata right after its data (520-byte sectors, SPDK DIF).
     case interleaved
+    /// Data in one file, metadata in a second one (`mdfile=`, default `IMAGE.protection`): the Linux
+    /// target's fileio `.protection` sidecar, the ublk loop target's integrity file. Addressed as
+    /// `separate`: a `SplitStore` presents the two files as one image whose bytes
+    /// `[dataSize, dataSize + metadataSize)` are the sidecar.
+    case split
+
+    /// Each block's metadata follows its data in the (possibly virtual) image.
+    public var isInterleaved: Bool { self == .interleaved }
 }
 
 /// The on-disk format, as set by the QEMU-named options. Validated by `validate()`.
@@ -202,7 +210,7 @@ public struct Geometry: Sendable, Equatable {
     /// Image-file byte offset of block `lba`'s data.
     public func dataByteOffset(lba: UInt64) -> UInt64 {
         switch format.layout {
-        case .separate: return lba * UInt64(format.logicalBlockSize)
+        case .separate, .split: return lba * UInt64(format.logicalBlockSize)
         case .interleaved: return lba * UInt64(format.extendedBlockSize)
         }
     }
@@ -210,7 +218,7 @@ public struct Geometry: Sendable, Equatable {
     /// Image-file byte offset of block `lba`'s metadata.
     public func metadataByteOffset(lba: UInt64) -> UInt64 {
         switch format.layout {
-        case .separate: return dataSize + lba * UInt64(format.metadataSize)
+        case .separate, .split: return dataSize + lba * UInt64(format.metadataSize)
         case .interleaved: return lba * UInt64(format.extendedBlockSize) + UInt64(format.logicalBlockSize)
         }
     }
@@ -219,7 +227,7 @@ public struct Geometry: Sendable, Equatable {
     public func blocksWithData(meeting fileBytes: Range<UInt64>) -> ClosedRange<UInt64>? {
         guard !fileBytes.isEmpty else { return nil }
         let lbs = UInt64(format.logicalBlockSize)
-        let stride: UInt64 = format.layout == .separate ? lbs : UInt64(format.extendedBlockSize)
+        let stride: UInt64 = format.layout.isInterleaved ? UInt64(format.extendedBlockSize) : lbs
         var first = fileBytes.lowerBound / stride
         var last = (fileBytes.upperBound - 1) / stride
         // Interleaved: the range may start in block `first`'s metadata, past its data.

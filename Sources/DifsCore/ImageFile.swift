@@ -282,6 +282,21 @@ extension ImageFile {
     }
 }
 
+extension ImageFile: DataExtentProbe {
+    /// One SEEK_DATA and one SEEK_HOLE: the next allocated extent at or after `byteOffset`.
+    public func dataExtent(from byteOffset: UInt64) throws(SystemError) -> Range<UInt64>? {
+        guard byteOffset < size else { return nil }
+        let dataStart = lseek(descriptor, off_t(byteOffset), SEEK_DATA)
+        if dataStart < 0 {
+            if errno == ENXIO { return nil }
+            throw SystemError(errno: errno, operation: "SEEK_DATA on image")
+        }
+        let holeStart = lseek(descriptor, dataStart, SEEK_HOLE)
+        if holeStart < 0 { throw SystemError(errno: errno, operation: "SEEK_HOLE on image") }
+        return UInt64(dataStart)..<min(UInt64(holeStart), size)
+    }
+}
+
 /// Reruns a system call interrupted by a signal.
 @inline(__always)
 func retryingEINTR(_ call: () -> Int32) -> Int32 {

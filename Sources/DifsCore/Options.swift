@@ -11,6 +11,11 @@ public struct Options: Sendable, Equatable {
     /// QEMU nvme-ns properties given that do not change the image format (`drive`, `nsid`, ...),
     /// in the order first given; the executable names them in one notice line.
     public var ignoredQEMUProperties: [String] = []
+    /// `mdfile=PATH`: the metadata file of `layout=split` (nil: `IMAGE.protection`).
+    public var metadataFile: String?
+    /// `format=auto`: the format keys come from `difs identify` (the caller runs it and parses
+    /// again with its answer in front of these options).
+    public var autoFormat = false
 
     public init() {}
 
@@ -22,7 +27,9 @@ public struct Options: Sendable, Equatable {
         ("pif", "0 (16-bit guard) | 1 (32-bit) | 2 (64-bit)", "0"),
         ("sts", "storage tag bits: 0-32, 16-64, 0-48 by pif", "0 (pif=1: 16)"),
         ("pil", "0 (tuple in the last bytes) | 1 (first bytes)", "0"),
-        ("layout", "separate|interleaved", "separate"),
+        ("layout", "separate|interleaved|split (metadata in a second file)", "separate"),
+        ("mdfile", "layout=split: the metadata file", "IMAGE.protection"),
+        ("format", "auto: identify the format from the image's written blocks", "off"),
         ("prchk", "guard, app, stag, ref joined by +; none; all", "guard+ref (pi=1,2), guard (pi=3)"),
         ("pract", "1|0 (generate PI on write)", "1"),
         ("apptag", "0..0xffff", "0"),
@@ -86,9 +93,16 @@ public struct Options: Sendable, Equatable {
                     options.format.placement = v == "0" ? .last : .first
                 case "layout":
                     guard let layout = Layout(rawValue: try required()) else {
-                        throw ConfigError(subject, "expected separate or interleaved")
+                        throw ConfigError(subject, "expected separate, interleaved or split")
                     }
                     options.format.layout = layout
+                case "mdfile":
+                    options.metadataFile = try required()
+                case "format":
+                    guard try required() == "auto" else {
+                        throw ConfigError(subject, "expected auto (or give the format keys themselves)")
+                    }
+                    options.autoFormat = true
                 case "prchk":
                     let v = try required()
                     prchk = (v, nil, false)
@@ -158,6 +172,12 @@ public struct Options: Sendable, Equatable {
 
         options.format.protectionType = type
         try options.format.validate()
+        if let path = options.metadataFile, options.format.layout != .split, !options.autoFormat {
+            throw ConfigError("-o mdfile=\(path)", "only with layout=split (the metadata in a second file)")
+        }
+        if options.format.layout == .split && options.format.metadataSize == 0 {
+            throw ConfigError("-o layout=split", "needs metadata (ms > 0) for its second file")
+        }
         let format = options.format, tuple = format.tupleFormat
         let pif = "pif=\(format.guardFormat.rawValue)"
         let withSTS = format.storageTagSize > 0 ? " with sts=\(format.storageTagSize)" : ""
@@ -193,6 +213,14 @@ public struct Options: Sendable, Equatable {
                               : "wider than the \(tuple.storageTagBits)-bit storage tag (sts=\(tuple.storageTagBits))")
         }
         return options
+    }
+}
+
+extension Options {
+    /// The metadata file of a split image: `mdfile=`, or `IMAGE.protection` (the name the Linux
+    /// target's fileio backend gives its sidecar).
+    public func metadataFilePath(image: SystemPath) -> SystemPath {
+        metadataFile.map { SystemPath($0) } ?? image.addingSuffix(".protection")
     }
 }
 

@@ -56,7 +56,7 @@ extension Volume {
         guard let whole = wholeBlocks(bytes) else { return }
         try withWriteLocks(whole) { (locked) throws(VolumeError) in
             switch geometry.format.layout {
-            case .separate:
+            case .separate, .split:
                 // Tuples first: should the punch not happen, the blocks escape rather than fail.
                 if geometry.format.isProtected { try markUnwrittenTuples(whole, locked: locked) }
                 try io { () throws(SystemError) in

@@ -57,8 +57,8 @@ extension Volume {
     /// interleaved the allocated bytes of the blocks scaled by data per block.
     public var allocatedDataBytes: UInt64 {
         let E = L + M
-        let region = geometry.format.layout == .separate ? geometry.dataSize : geometry.blockCount * E
+        let region = !geometry.format.layout.isInterleaved ? geometry.dataSize : geometry.blockCount * E
         let allocated = unwritten.map.allocatedExtents.reduce(UInt64(0)) { $0 + UInt64($1.clamped(to: 0..<region).count) }
-        return geometry.format.layout == .separate ? allocated : allocated / E * L + allocated % E * L / E
+        return !geometry.format.layout.isInterleaved ? allocated : allocated / E * L + allocated % E * L / E
     }
 }

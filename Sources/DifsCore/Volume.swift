@@ -259,7 +259,7 @@ public final class Volume: Sendable {
         try locks.withLocks(StripedLocks.mask(blocks), exclusive: false) { () throws(VolumeError) in
             let n = Int(end - byteOffset)
             switch geometry.format.layout {
-            case .separate:
+            case .separate, .split:
                 try buffers.withBuffer(byteCount: n) { (buffer) throws(VolumeError) in
                     try io { () throws(SystemError) in try store.read(into: buffer, at: geometry.dataSize + byteOffset) }
                     deliver(UnsafeRawBufferPointer(buffer))
@@ -291,7 +291,7 @@ public final class Volume: Sendable {
         var cursor = byteOffset
         while cursor < end {
             let lba = cursor / M
-            let runEnd = geometry.format.layout == .separate ? end : min(end, (lba + 1) * M)
+            let runEnd = !geometry.format.layout.isInterleaved ? end : min(end, (lba + 1) * M)
             writes.append((UnsafeRawBufferPointer(rebasing: bytes[Int(cursor - byteOffset)..<Int(runEnd - byteOffset)]),
                            geometry.metadataByteOffset(lba: lba) + (cursor - lba * M)))
             cursor = runEnd

@@ -12,15 +12,15 @@ enum Check {
     /// A running mount holds the image's lock and owns the file: then nothing is done.
     static func replayLeftIntent(path: SystemPath, options: Options) throws(ConfigError) {
         guard IntentSidecar.exists(forImage: path) else { return }
-        let opened = try OpenedImage(path: path, format: options.format, readOnly: false, command: "check")
-        guard opened.file.lock(.exclusive) else { return }
-        guard !opened.file.isReadOnly else {
+        let opened = try OpenedImage(path: path, options: options, readOnly: false, command: "check")
+        guard opened.file.lock(.exclusive), opened.sidecar?.lock(.exclusive) ?? true else { return }
+        guard !opened.isReadOnly else {
             printError("difs check: \(IntentSidecar.path(forImage: path).description): interrupted writes are pending, but the image is not writable; they are not replayed")
             return
         }
         let log = try IntentSidecar.open(forImage: path, geometry: opened.geometry)
         do throws(VolumeError) {
-            let volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: false,
+            let volume = try Volume(store: opened.store, geometry: opened.geometry, policy: options.policy, readOnly: false,
                                     intentLog: log)
             let replayed = try volume.replayIntentLog()
             try volume.synchronize()
@@ -36,18 +36,20 @@ enum Check {
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let command: CheckCommand
+        var command: CheckCommand
         var map: BlockMap?
         let opened: OpenedImage
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: CheckCommand.valued, switches: CheckCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try CheckCommand(args)
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "check")
             let path = command.path, repair = command.repair
             noticeIgnoredProperties(command.options, command: "check")
             try replayLeftIntent(path: path, options: command.options)
-            opened = try OpenedImage(path: path, format: command.options.format, readOnly: !repair, command: "check")
-            if repair && opened.file.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+            opened = try OpenedImage(path: path, options: command.options, readOnly: !repair, command: "check")
+            if repair && opened.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
             // A reader shares the image with read-only mounts and other checks; --repair writes
             // and so excludes everyone. A read-write mount excludes check: its report would mix
             // blocks from before and after writes in flight.
@@ -69,7 +71,7 @@ enum Check {
 
         let geometry = opened.geometry
         let volume: Volume
-        do { volume = try Volume(store: opened.file, geometry: geometry, policy: options.policy, readOnly: !repair) } catch {
+        do { volume = try Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: !repair) } catch {
             return ioFailure("check", path, error)
         }
         var report = StatusReport(geometry: geometry, policy: options.policy)

@@ -31,12 +31,26 @@ enum Create {
         let geometry: Geometry
         // The file --force replaces, locked until it is replaced, so a mount cannot start on it.
         var replaced: ImageFile?
+        // layout=split: the metadata file, written and published the same way (before the data file).
+        let split = format.layout == .split
+        let sidecarPath = request.options.metadataFilePath(image: request.path)
+        var sidecar: ImageFile?, replacedSidecar: ImageFile?
         do throws(ConfigError) {
             replaced = try checkTarget(request.path, force: request.force)
-            image = try ImageFile.createTemporary(beside: request.path, size: imageSize)
+            if split { replacedSidecar = try checkTarget(sidecarPath, force: request.force) }
+            image = try ImageFile.createTemporary(beside: request.path,
+                                                  size: split ? request.blockCount * UInt64(format.logicalBlockSize) : imageSize)
+            if split {
+                do { sidecar = try ImageFile.createTemporary(beside: sidecarPath, size: request.blockCount * UInt64(format.metadataSize)) }
+                catch { image.discard(); throw error }
+            }
         } catch {
             return refuse("create", error)
         }
+        defer { withExtendedLifetime(replacedSidecar) {} }
+        let store: any BlockStore = sidecar.map {
+            SplitStore(data: image, metadata: $0, dataSize: image.size, metadataSize: $0.size)
+        } ?? image
         if let replaced {
             do throws(ConfigError) { try image.adoptMode(of: replaced) } catch {
                 image.discard()
@@ -45,23 +59,24 @@ enum Create {
         }
         defer { withExtendedLifetime(replaced) {} }
         do throws(ConfigError) {
-            geometry = try Geometry(format: format, imageSize: image.size)
+            geometry = try Geometry(format: format, imageSize: store.size)
         } catch {
-            image.discard()
+            image.discard(); sidecar?.discard()
             return refuse("create", error)
         }
         do throws(VolumeError) {
-            let volume = try Volume(store: image, geometry: geometry, policy: request.options.policy, readOnly: false)
+            let volume = try Volume(store: store, geometry: geometry, policy: request.options.policy, readOnly: false)
             if let fill = request.fill { try write(fill, seed: request.seed, to: volume) }
             try volume.synchronize()
         } catch {
-            image.discard()
+            image.discard(); sidecar?.discard()
             return ioFailure("create", request.path, error)
         }
         do throws(ConfigError) {
+            if let sidecar { try sidecar.publish(as: sidecarPath, replacing: request.force) }
             try image.publish(as: request.path, replacing: request.force)
         } catch {
-            image.discard()
+            image.discard(); sidecar?.discard()
             return refuse("create", error)
         }
         // An intent log left beside the name by a killed daemon belongs to the image just
@@ -71,7 +86,8 @@ enum Create {
             printError("difs create: \(IntentSidecar.path(forImage: request.path).description): removed (interrupted writes of the image it replaced)")
         }
         let report = StatusReport(geometry: geometry, policy: request.options.policy)
-        print("created \(request.path.description): \(geometry.blockCount) blocks, \(imageSize) bytes, "
+        let files = split ? " + \(sidecarPath.description)" : ""
+        print("created \(request.path.description)\(files): \(geometry.blockCount) blocks, \(imageSize) bytes, "
               + (request.fill.map { "fill \($0.rawValue)" } ?? "unwritten"))
         print(report.formatLine)
         return 0

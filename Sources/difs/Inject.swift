@@ -29,11 +29,13 @@ enum Inject {
     }
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let command: InjectCommand
+        var command: InjectCommand
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: InjectCommand.valued, switches: InjectCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try InjectCommand(args)
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "inject")
         } catch {
             return refuse("inject", error)
         }
@@ -44,11 +46,11 @@ enum Inject {
         do throws(ConfigError) {
             // Never through a symbolic link (O_NOFOLLOW) and only a regular file: inject writes
             // bytes the user did not, so it must land on the file named, not one a link points to.
-            let opened = try OpenedImage(path: path, format: options.format, readOnly: false, followSymlinks: false, command: "inject")
-            let image = opened.file, geometry = opened.geometry
-            guard !image.isReadOnly else { throw ConfigError(path.description, "not writable") }
+            let opened = try OpenedImage(path: path, options: options, readOnly: false, followSymlinks: false, command: "inject")
+            let image = opened.store, geometry = opened.geometry
+            guard !opened.isReadOnly else { throw ConfigError(path.description, "not writable") }
             // The mount daemon holds this lock for its lifetime; held here until exit, so a mount
-            // cannot start halfway through either.
+            // cannot start halfway through either. Split images: both files.
             try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount holds it; unmount it first")
             // Replaying a killed daemon's interrupted writes later would rewrite what is injected now.
             guard !IntentSidecar.exists(forImage: path) else {
@@ -77,7 +79,7 @@ enum Inject {
             guard !unwritten else {
                 throw ConfigError("--lba \(lba)", "is unwritten (its data is a hole) and never checked; write it first, or use -o holes=check")
             }
-            return apply(target, change: change, to: image, describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
+            return apply(target, change: change, to: image, path: path, at: opened.location(ofImageByte: target.firstByte), describing: "lba \(lba) \(field.rawValue)" + (field == .data ? " byte \(byteOffset ?? 0)" : ""))
         } catch {
             return refuse("inject", error)
         }
@@ -116,7 +118,7 @@ enum Inject {
 
     /// Reads the field, flips the bit (bit 0 = least significant bit of the field; default 0)
     /// or sets the value, writes it back, flushes, and prints `lba 17 guard: 0x1a2b -> 0x1a2a`.
-    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: ImageFile, describing name: String) -> Int32 {
+    static func apply(_ target: Target, change: (bit: UInt64?, value: UInt64?), to image: any BlockStore, path: SystemPath, at location: String, describing name: String) -> Int32 {
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: target.length, alignment: 8)
         defer { bytes.deallocate() }
         // Bit k of the big-endian number the bytes hold is bit k % 8 of byte length - 1 - k / 8.
@@ -133,11 +135,11 @@ enum Inject {
             try image.write(UnsafeRawBufferPointer(bytes), at: target.imageByte)
             try image.synchronize()
             let digits = (target.bitCount + 3) / 4
-            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (image byte \(target.firstByte))"
+            print("\(name): \(hex(old, digits: digits)) -> \(hex(new, digits: digits)) (\(location))"
                   + (old == new ? " unchanged" : ""))
             return 0
         } catch {
-            printError("difs inject: \(image.path.description): \(error.description)")
+            printError("difs inject: \(path.description): \(error.description)")
             return 2
         }
     }

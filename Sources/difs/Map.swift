@@ -12,14 +12,16 @@ enum Map {
     static let columns = MapCommand.columns
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let command: MapCommand, opened: OpenedImage, blocksPerCell: UInt64
+        var command: MapCommand, opened: OpenedImage, blocksPerCell: UInt64
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try MapCommand(args)
             noticeIgnoredProperties(command.options, command: "map")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
-            opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "map")
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "map")
+            opened = try OpenedImage(path: command.path, options: command.options, readOnly: true, command: "map")
             // As check: shared with read-only mounts and other readers, not with a read-write mount.
             try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
             blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
@@ -33,7 +35,7 @@ enum Map {
         let path = command.path, options = command.options, svgPath = command.svgPath
 
         let volume: Volume
-        do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
+        do { volume = try Volume(store: opened.store, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
             return ioFailure("map", path, error)
         }
         var map = BlockMap(blockCount: opened.geometry.blockCount, blocksPerCell: blocksPerCell)

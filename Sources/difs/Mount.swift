@@ -16,7 +16,14 @@ enum Mount {
             line = try MountCommandLine.parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            validated = try line.validated()
+            var v = try line.validated()
+            if v.options.autoFormat {  // format=auto: the image names its format (IdentifyCommand)
+                var resolved = try IdentifyCommand.resolve(v.options, groups: line.optionGroups, image: v.image,
+                                                           passThroughAllowed: true, command: nil)
+                (v.loop, resolved.passThrough) = try RequestLoop.parse(resolved.passThrough, singleThreaded: line.singleThreaded)
+                v.options = resolved
+            }
+            validated = v
         } catch {
             printError(error.description)
             printError(usage)
@@ -27,16 +34,14 @@ enum Mount {
 
     static func mount(_ line: MountCommandLine, _ validated: MountCommandLine.Validated) -> Int32 {
         let options = validated.options, imagePath = validated.image, mountpoint = validated.mountpoint
-        let image: ImageFile
-        let geometry: Geometry
+        let opened: OpenedImage
         do throws(ConfigError) {
-            let opened = try OpenedImage(path: imagePath, format: options.format, readOnly: options.readOnly, command: nil)
-            (image, geometry) = (opened.file, opened.geometry)
+            opened = try OpenedImage(path: imagePath, options: options, readOnly: options.readOnly, command: nil)
             try checkMountpoint(mountpoint)
             // A read-write mount excludes everyone; a read-only one shares with other readers
-            // (read-only mounts, difs check).
-            try lockImage(image, image.isReadOnly ? .shared : .exclusive, path: imagePath,
-                          fallback: "in use: another difs has it mounted (or difs inject is running)")
+            // (read-only mounts, difs check). Split images: both files.
+            try opened.lock(opened.isReadOnly ? .shared : .exclusive, path: imagePath,
+                            fallback: "in use: another difs has it mounted (or difs inject is running)")
         } catch {
             printError(error.description)
             printError(usage)
@@ -44,14 +49,15 @@ enum Mount {
         }
         noticeIgnoredProperties(options, command: nil)
         var fuseOptions = options.passThrough
-        if image.isReadOnly && !options.readOnly {
+        let image = opened.file, geometry = opened.geometry
+        if opened.isReadOnly && !options.readOnly {
             printError("difs: \(imagePath.description): image file is not writable; mounting read-only")
             fuseOptions.append("ro")
         }
         // Writable mounts record each PRACT write's intent beside the image, so a killed daemon
         // leaves no torn block (replayed here, before anything is served).
         var intentLog: IntentLog?
-        if !image.isReadOnly {
+        if !opened.isReadOnly {
             do throws(ConfigError) { intentLog = try IntentSidecar.open(forImage: imagePath, geometry: geometry) } catch {
                 printError("difs: \(error.subject): \(error.reason); writes are not protected against a crash of the daemon")
             }
@@ -60,7 +66,7 @@ enum Mount {
         }
         let volume: Volume
         do {
-            volume = try Volume(store: image, geometry: geometry, policy: options.policy, readOnly: image.isReadOnly,
+            volume = try Volume(store: opened.store, geometry: geometry, policy: options.policy, readOnly: opened.isReadOnly,
                                 intentLog: intentLog, onFailure: { printError("difs: \($0.logLine)") })
             let replayed = try volume.replayIntentLog()
             if replayed > 0 {
@@ -148,6 +154,8 @@ enum Mount {
               difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
               difs show IMAGE --lba N [--count C] [-o ...] [--json]
               difs map IMAGE [-o ...] [--svg FILE] [--blocks-per-cell N]
+              difs identify IMAGE [--json]          name the format from a sample of written blocks
+              difs convert SRC DST [-o SRCOPTS] [--to DSTOPTS] [--force] [--replace]
 
             difs options (-o key=value; the format keys are QEMU nvme-ns's):
             """)

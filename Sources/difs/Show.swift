@@ -7,14 +7,16 @@ enum Show {
     static let usage = "usage: difs show IMAGE --lba N [--count C] [-o OPT,...] [--json]"
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let command: ShowCommand, opened: OpenedImage, blocks: ClosedRange<UInt64>
+        var command: ShowCommand, opened: OpenedImage, blocks: ClosedRange<UInt64>
         do throws(ConfigError) {
             let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try ShowCommand(args)
             noticeIgnoredProperties(command.options, command: "show")
             try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
-            opened = try OpenedImage(path: command.path, format: command.options.format, readOnly: true, command: "show")
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "show")
+            opened = try OpenedImage(path: command.path, options: command.options, readOnly: true, command: "show")
             // As check: shared with read-only mounts and other readers, not with a read-write mount.
             try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
             blocks = try command.blocks(in: opened.geometry.blockCount)
@@ -24,7 +26,7 @@ enum Show {
         let path = command.path, options = command.options, json = command.json
 
         let volume: Volume
-        do { volume = try Volume(store: opened.file, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
+        do { volume = try Volume(store: opened.store, geometry: opened.geometry, policy: options.policy, readOnly: true) } catch {
             return ioFailure("show", path, error)
         }
         let header = StatusReport(geometry: opened.geometry, policy: options.policy)

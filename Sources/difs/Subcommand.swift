@@ -1,27 +1,60 @@
-// What the offline subcommands and the mount share once their arguments are read (reading them
-// is DifsCommandLine's): opening an image with its geometry and lock, the QEMU notice, the intent log.
+// What the offline subcommands (create, check, inject) share: reading their flags, numbers with
+// K/M/G suffixes, opening an image with its geometry, and the one-line refusal with exit 2.
 import DifsCommandLine
 import DifsCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// An image opened for a subcommand, with the geometry its options give it.
+/// An image opened for a subcommand or the mount, with the geometry its options give it: one file,
+/// or for `layout=split` the data file and its metadata file behind one `SplitStore`.
 struct OpenedImage {
+    /// The image file (split: the data file; its permissions and times are the mounted files').
     let file: ImageFile
+    /// `layout=split`: the metadata file.
+    let sidecar: ImageFile?
+    /// What the volume reads and writes: the file, or the split pair as one address space.
+    let store: any BlockStore
     let geometry: Geometry
 
     /// Opens `path` (read-only when asked; refusing a symbolic link without `followSymlinks`) and
-    /// applies the format; warns about trailing bytes that make no whole block. `command` names
-    /// the subcommand in messages (nil: the mount).
-    init(path: SystemPath, format: Format, readOnly: Bool, followSymlinks: Bool = true, command: String?) throws(ConfigError) {
+    /// applies the format; warns about trailing bytes that make no whole block. Split images open
+    /// both files and validate their sizes first. `command` names the subcommand in messages (nil:
+    /// the mount).
+    init(path: SystemPath, options: Options, readOnly: Bool, followSymlinks: Bool = true, command: String?) throws(ConfigError) {
+        let format = options.format
         file = try ImageFile(path: path, readOnly: readOnly, followSymlinks: followSymlinks)
-        do { geometry = try Geometry(format: format, imageSize: file.size) } catch {
+        if format.layout == .split {
+            let sidecarPath = options.metadataFilePath(image: path)
+            let metadataFile: ImageFile
+            do { metadataFile = try ImageFile(path: sidecarPath, readOnly: readOnly, followSymlinks: followSymlinks) } catch {
+                throw ConfigError(error.subject, "metadata file of layout=split: \(error.reason)")
+            }
+            try format.validate()
+            let sizes = try SplitStore.imageSizes(dataFileSize: file.size, metadataFileSize: metadataFile.size, format: format,
+                                                  dataPath: path.description, metadataPath: sidecarPath.description)
+            sidecar = metadataFile
+            store = SplitStore(data: file, metadata: metadataFile, dataSize: sizes.data, metadataSize: sizes.metadata)
+        } else {
+            sidecar = nil
+            store = file
+        }
+        do { geometry = try Geometry(format: format, imageSize: store.size) } catch {
             throw ConfigError(path.description, "\(error.subject) is \(error.reason)")
         }
         if geometry.trailingBytes > 0 {
             printError("difs\(command.map { " " + $0 } ?? ""): \(path.description): warning: the last \(geometry.trailingBytes) bytes are not a whole block and are ignored")
         }
+    }
+
+    /// Either file refuses writing.
+    var isReadOnly: Bool { file.isReadOnly || sidecar?.isReadOnly == true }
+
+    /// Where image byte `byte` lies, for messages: `image byte N`, or for a split image the file
+    /// and its own offset.
+    func location(ofImageByte byte: UInt64) -> String {
+        guard let sidecar, let split = store as? SplitStore else { return "image byte \(byte)" }
+        return byte < split.dataSize ? "\(file.path.description) byte \(byte)" : "\(sidecar.path.description) byte \(byte - split.dataSize)"
     }
 }
 
@@ -57,8 +90,10 @@ enum IntentSidecar {
 extension OpenedImage {
     /// Takes the image's lock in `mode`, or refuses naming who holds it (pid, command line, and
     /// whether it is a read-only difs mount) when /proc shows it, else with `fallback`.
+    /// Split images: both files, so a second mount or an inject is refused whichever it names.
     func lock(_ mode: ImageFile.LockMode, path: SystemPath, fallback: String) throws(ConfigError) {
         try lockImage(file, mode, path: path, fallback: fallback)
+        if let sidecar { try lockImage(sidecar, mode, path: sidecar.path, fallback: fallback) }
     }
 }
 

@@ -22,7 +22,7 @@ struct GeometryTests {
         let L = UInt64(c.lbs), M = UInt64(c.ms)
         for n: UInt64 in [0, 1, 5, 11] {
             switch c.layout {
-            case .separate:
+            case .separate, .split:  // split: the image a SplitStore presents (sidecar after the data)
                 #expect(geometry.dataByteOffset(lba: n) == n * L)
                 #expect(geometry.metadataByteOffset(lba: n) == nlb * L + n * M)
             case .interleaved:

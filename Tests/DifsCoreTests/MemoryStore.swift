@@ -42,9 +42,11 @@ final class MemoryStore: BlockStore {
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: UInt64) throws(SystemError) {
         state.withLock { s in
-            for i in 0..<buffer.count {
-                let at = Int(byteOffset) + i
-                buffer[i] = at < s.bytes.count ? s.bytes[at] : 0  // past the end reads zeros, like pread
+            // Past the end reads zeros, like pread.
+            let start = min(Int(byteOffset), s.bytes.count), end = min(Int(byteOffset) + buffer.count, s.bytes.count)
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            s.bytes.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(end - start)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
             }
         }
     }

@@ -146,7 +146,7 @@ struct OptionsTests {
         BadOptionRow(["pif=2,sts=40,reftag=0x100"], "difs: -o reftag=0x100: wider than the 8-bit reference tag of pif=2 with sts=40"),
         BadOptionRow(["stag"], "difs: -o stag: needs a value (stag=...)"),
         BadOptionRow(["pil=2"], "difs: -o pil=2: expected 0 (tuple last) or 1 (tuple first)"),
-        BadOptionRow(["layout=extended"], "difs: -o layout=extended: expected separate or interleaved"),
+        BadOptionRow(["layout=extended"], "difs: -o layout=extended: expected separate, interleaved or split"),
         BadOptionRow(["logical_block_size=1000"], "difs: -o logical_block_size=1000: expected a power of two from 512 to 65536"),
         BadOptionRow(["logical_block_size=128k"], "difs: -o logical_block_size=128k: expected a power of two from 512 to 65536"),
         BadOptionRow(["logical_block_size=256"], "difs: -o logical_block_size=256: expected a power of two from 512 to 65536"),
@@ -247,7 +247,7 @@ struct OptionsTests {
     func helpListsKeys() {
         let keys = Set(Options.help.map(\.key))
         for key in ["logical_block_size", "ms", "pi", "pif", "pil", "layout", "prchk", "pract", "apptag", "appmask",
-                    "reftag", "errors", "holes", "ro"] {
+                    "reftag", "errors", "holes", "ro", "mdfile", "format"] {
             #expect(keys.contains(key), "\(key) missing from help")
         }
     }

@@ -127,7 +127,8 @@ struct MountCommandLineTests {
         (["logical_block_size=128K"], "-o logical_block_size=128K: expected a power of two from 512 to 65536"),
         (["pif=3"], "-o pif=3: expected 0 (16-bit guard), 1 (32-bit guard) or 2 (64-bit guard)"),
         (["pil=2"], "-o pil=2: expected 0 (tuple last) or 1 (tuple first)"),
-        (["layout=striped"], "-o layout=striped: expected separate or interleaved"),
+        (["layout=striped"], "-o layout=striped: expected separate, interleaved or split"),
+        (["format=manual"], "-o format=manual: expected auto (or give the format keys themselves)"),
         (["prchk=guard+crc"], "-o prchk=guard+crc: expected guard, app, stag, ref joined by +, or none, or all"),
         (["pi=0,prchk=guard"], "-o prchk=guard: pi=0 has no protection information to check"),
         (["pract=2"], "-o pract=2: expected 1 (generate PI on write) or 0"),
@@ -222,6 +223,8 @@ struct SubcommandArgumentsTests {
                 == "--fill zero: conflicts with --unwritten (whose blocks hold no data)")
         #expect(refusal { _ = try create(["img", "--blocks", "8", "--seed", "3"]) } == "--seed 3: only with --fill random")
         #expect(refusal { _ = try create(["img", "--blocks", "8", "-o", "allow_other"]) } == "-o allow_other: unknown option")
+        #expect(refusal { _ = try create(["img", "--blocks", "8", "-o", "format=auto"]) }
+                == "-o format=auto: create needs the format itself (there is no image to identify yet)")
     }
 
     @Test("check: JSON, listing limit, map and the README's refusals")

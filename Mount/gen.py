@@ -699,7 +699,8 @@ def cmd_tuple(args, fmt):
 
 def cmd_blocks(args, fmt):
     """One JSON object per line per block: verdict, tuple, computed guard, expected reftag, bytes."""
-    fd, nlb = open_image(args.image, fmt)
+    img = Image(args.image, fmt)
+    nlb = img.nlb
     try:
         first = args.lba or 0
         count = nlb - first if args.count is None else args.count
@@ -707,7 +708,7 @@ def cmd_blocks(args, fmt):
             raise UsageError(f"--lba {first} --count {count}: image has {nlb} blocks")
         gw, rw, sw = 2 * fmt.guard_size, (fmt.reftag_bits + 3) // 4, (fmt.sts + 3) // 4
         for lba in range(first, first + count):
-            data, md, unwritten, _ = read_block(fd, fmt, lba, nlb)
+            data, md, unwritten, _ = read_block(img, fmt, lba, nlb)
             verdict, _ = fmt.verify(lba, data, md, unwritten=unwritten)
             out = {"lba": lba, "verdict": verdict, "metadata": md.hex(),
                    "data-byte": fmt.data_byte_offset(lba, nlb),
@@ -726,7 +727,7 @@ def cmd_blocks(args, fmt):
                                    "mask": f"0x{fmt.stagmask:0{sw}x}"}
             print(json.dumps(out))
     finally:
-        os.close(fd)
+        img.close()
     return 0
 
 

@@ -23,10 +23,14 @@ let package = Package(
         // AVX-512 VPCLMULQDQ) chosen at run time, with a portable table fallback.
         .target(name: "CDifsCRC", exclude: ["gen_constants.py"]),
         // Thin libfuse3 low-level adapter over the core.
-        .target(name: "DifsFuse", dependencies: ["CFuse3", "DifsCore"]),
-        .executableTarget(name: "difs", dependencies: ["DifsCore", "DifsFuse"]),
+        // The command line: the mount's and the subcommands' arguments, the one number grammar,
+        // refusal lines. No FUSE here; its tests need no mount.
+        .target(name: "DifsCommandLine", dependencies: ["DifsCore"]),
+        .target(name: "DifsFuse", dependencies: ["CFuse3", "DifsCore", "DifsCommandLine"]),
+        .executableTarget(name: "difs", dependencies: ["DifsCore", "DifsCommandLine", "DifsFuse"]),
         .executableTarget(name: "difs-crcbench", dependencies: ["CDifsCRC"]),
         .testTarget(name: "DifsCoreTests", dependencies: ["DifsCore", "CDifsCRC", "CDifsSys"]),
+        .testTarget(name: "DifsCommandLineTests", dependencies: ["DifsCommandLine", "DifsCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -55,6 +55,21 @@ expect_usage_error inject "-o sts=8: pif=1 (32-bit guard) allows a storage tag o
 expect_usage_error inject "--field stag: the format has no storage tag (sts=0)" img --lba 1 --field stag
 expect_usage_error check "-o stag=0x100: wider than the 8-bit storage tag" img -o sts=8,stag=0x100
 expect_usage_error check "-o drvie=nvm: unknown option" img -o nvme-ns,drvie=nvm
+expect_usage_error check "--map and --json" img --map --json
+expect_usage_error check "--blocks-per-cell: only with --map" img --blocks-per-cell 4
+expect_usage_error show "IMAGE: missing"
+expect_usage_error show "--lba N: missing" img
+expect_usage_error show "--lba 16: past the last block" img --lba 16
+expect_usage_error show "--count 0" img --lba 1 --count 0
+expect_usage_error show "--count 6: runs past the last block" img --lba 11 --count 6
+expect_usage_error show "--lba x" img --lba x
+expect_usage_error show "-o pi=9" img --lba 1 -o pi=9
+expect_usage_error map "IMAGE: missing"
+expect_usage_error map "--blocks-per-cell 0" img --blocks-per-cell 0
+expect_usage_error map "-o pi=0: no protection information" img -o pi=0
+expect_usage_error map "--svg img: is the image itself" img --svg img
+expect_usage_error map "--svg: needs a value" img --svg
+expect_usage_error map "--bogus: unknown flag" img --bogus
 
 [[ $(sha256sum img) == "$sha_before" ]] || fail "a refused subcommand changed the image"
 [[ $(ls -A | grep -v -e '^out$' -e '^err$' -e '^\.') == img ]] || fail "a refused subcommand created a file: $(ls -A)"

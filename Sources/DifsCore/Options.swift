@@ -241,24 +241,16 @@ public let qemuPropertiesIgnored: Set<String> = [
     "id", "bus",
 ]
 
-/// A number in decimal or 0x hex, at most `max`.
+/// A number in the one grammar (`NumberGrammar`, no suffix), at most `max`.
 func parseNumber(_ text: String, max: UInt64, subject: String, rule: String) throws(ConfigError) -> UInt64 {
-    let lower = text.lowercased()
-    let value: UInt64?
-    if lower.hasPrefix("0x") { value = UInt64(lower.dropFirst(2), radix: 16) } else { value = UInt64(lower, radix: 10) }
-    guard let value, value <= max else { throw ConfigError(subject, rule) }
+    guard let value = NumberGrammar.parse(text, max: max, suffixes: false) else { throw ConfigError(subject, rule) }
     return value
 }
 
-/// A block size: decimal or hex, or with a K suffix as QEMU's size properties take (`4k`, `64K`).
+/// A block size: the one grammar with its suffixes, as QEMU's size properties take (`4k`, `64K`).
 func parseSize(_ text: String, subject: String, rule: String) throws(ConfigError) -> UInt64 {
-    var digits = text
-    var scale: UInt64 = 1
-    if let last = text.last, last == "k" || last == "K" {
-        digits = String(text.dropLast()); scale = 1024
+    guard let v = NumberGrammar.parse(text, max: 65536, suffixes: true), v >= 512, v & (v - 1) == 0 else {
+        throw ConfigError(subject, rule)
     }
-    let n = try parseNumber(digits, max: 1 << 20, subject: subject, rule: rule)
-    let v = n * scale
-    guard v >= 512, v <= 65536, v & (v - 1) == 0 else { throw ConfigError(subject, rule) }
     return v
 }

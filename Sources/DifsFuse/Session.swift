@@ -1,28 +1,11 @@
 // The session lifecycle, as in libfuse's examples: new → signal handlers → mount → daemonize →
 // loop → remove handlers → unmount → destroy.
 import CFuse3
+import DifsCommandLine
 import DifsCore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// How requests are served: libfuse's loop options, under libfuse's own names (`-s`, `-o clone_fd`,
-/// `-o max_threads=N`, `-o max_idle_threads=N`, as `fuse_parse_cmdline` spells them).
-public struct RequestLoop: Sendable, Equatable {
-    /// `-s`: one thread reads and answers every request.
-    public var singleThreaded = false
-    /// The most worker threads the multi-threaded loop starts (libfuse's default: 10).
-    public var maxThreads: UInt32 = 10
-    /// Idle workers kept before the extra ones exit; nil keeps them all (libfuse's default).
-    public var maxIdleThreads: UInt32? = nil
-    /// Each worker reads from its own clone of /dev/fuse.
-    public var cloneFD = false
-
-    public init() {}
-
-    /// The largest thread count libfuse 3.14 accepts (FUSE_LOOP_MT_MAX_THREADS).
-    public static let threadLimit: UInt32 = 100_000
-}
 
 public enum FuseSession {
     /// Mounts `fileSystem` at `mountpoint` and serves it until unmounted or signalled.
@@ -88,18 +71,10 @@ public enum FuseSession {
     public static var libfuseVersion: String { String(cString: fuse_pkgversion()) }
 }
 
-/// One line to standard error, in one write(2) so lines from threads never interleave. Control
-/// characters inside the line (from an argument or a file name) are escaped as `\xNN`, so a
-/// message is always exactly one line.
-public func printError(_ line: String) {
-    var bytes: [UInt8] = []
-    for scalar in line.unicodeScalars {
-        if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
-            bytes += Array(SystemPath.escaped(Array(String(scalar).utf8)).utf8)
-        } else {
-            bytes += Array(String(scalar).utf8)
-        }
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
     }
-    bytes.append(UInt8(ascii: "\n"))
-    _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -1,7 +1,7 @@
 // `difs check`: scans every block with the mount's verdicts (Volume.scan) and prints the pi-status
 // report or the same fields as JSON; exit 0 when no block fails, 1 when some do, 2 on errors.
+import DifsCommandLine
 import DifsCore
-import DifsFuse
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,27 +33,22 @@ enum Check {
         }
     }
 
-    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--repair --yes]"
+    static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let path: SystemPath, options: Options, json: Bool, maxErrors: UInt64?, repair: Bool
+        var command: CheckCommand
+        var map: BlockMap?
         let opened: OpenedImage
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--max-errors"],
-                                               switches: ["--json", "--repair", "--yes", "-h", "--help"])
-            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
-            path = try args.image()
-            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
-                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "check")
-            noticeIgnoredProperties(options, command: "check")
-            json = args.switches.contains("--json")
-            maxErrors = try args.values["--max-errors"].map { (text) throws(ConfigError) in try parseCount(text, flag: "--max-errors") }
-            repair = args.switches.contains("--repair")
-            if repair && !args.switches.contains("--yes") {
-                throw ConfigError("--repair", "rewrites the PI of every failing block from its current data; add --yes to confirm")
-            }
-            try replayLeftIntent(path: path, options: options)
-            opened = try OpenedImage(path: path, options: options, readOnly: !repair, command: "check")
+            let args = try SubcommandArguments(arguments, valued: CheckCommand.valued, switches: CheckCommand.switches)
+            if args.wantsHelp { printHelp(); return 0 }
+            command = try CheckCommand(args)
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "check")
+            let path = command.path, repair = command.repair
+            noticeIgnoredProperties(command.options, command: "check")
+            try replayLeftIntent(path: path, options: command.options)
+            opened = try OpenedImage(path: path, options: command.options, readOnly: !repair, command: "check")
             if repair && opened.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
             // A reader shares the image with read-only mounts and other checks; --repair writes
             // and so excludes everyone. A read-write mount excludes check: its report would mix
@@ -63,9 +58,16 @@ enum Check {
             } else {
                 try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
             }
+            if command.map {
+                let perCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
+                                                      defaultCells: MapCommand.textCells)
+                map = BlockMap(blockCount: opened.geometry.blockCount, blocksPerCell: perCell)
+            }
         } catch {
             return refuse("check", error)
         }
+        let path = command.path, options = command.options, json = command.json
+        let maxErrors = command.maxErrors, repair = command.repair
 
         let geometry = opened.geometry
         let volume: Volume
@@ -77,6 +79,7 @@ enum Check {
         do throws(VolumeError) {
             try volume.scan(chunkBytes: 4 << 20) { lba, verdict in
                 report.add(verdict)
+                map?.add(lba: lba, verdict)
                 progress?.advance(to: lba)
             }
         } catch {
@@ -87,6 +90,7 @@ enum Check {
 
         let listed = min(UInt64(report.failures.count), maxErrors ?? .max)
         print(json ? renderJSON(report, image: path.description, listed: Int(listed)) : report.render(maxListed: Int(listed)), terminator: "")
+        if let map { print("\n" + Map.renderText(map, report: report, colour: isatty(STDOUT_FILENO) == 1), terminator: "") }
         if listed < UInt64(report.failures.count) {
             printError("difs check: \(UInt64(report.failures.count) - listed) more failing blocks not listed (--max-errors \(listed))")
         }
@@ -109,12 +113,9 @@ enum Check {
         var out = "{\n"
         out += "  \"image\": \(jsonString(image)),\n"
         // As in the text: `sts`, `stag`, `stagmask` and `stag-errors` only for a format with a storage tag.
-        let t = f.tupleFormat, stag = report.hasStorageTag
-        out += "  \"format\": {\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\""
-            + (stag ? ", \"sts\": \(f.storageTagSize)" : "") + "},\n"
-        out += "  \"policy\": {\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\""
-            + (stag ? ", \"stag\": \"\(hex(p.storageTag & t.storageTagMask, digits: t.storageTagDigits))\", \"stagmask\": \"\(hex(p.storageTagMask & t.storageTagMask, digits: t.storageTagDigits))\"" : "")
-            + "},\n"
+        let stag = report.hasStorageTag
+        out += "  \"format\": \(formatJSON(f, storageTag: stag)),\n"
+        out += "  \"policy\": \(policyJSON(p, format: f, storageTag: stag)),\n"
         out += "  \"blocks\": \(report.geometry.blockCount)"
         if f.isProtected {
             var counts: [(String, UInt64)] = [
@@ -138,6 +139,21 @@ enum Check {
         return out + "\n}\n"
     }
 
+    /// The format line's fields as a JSON object, in the same order (`sts` only with a storage tag).
+    static func formatJSON(_ f: Format, storageTag: Bool) -> String {
+        "{\"logical_block_size\": \(f.logicalBlockSize), \"ms\": \(f.metadataSize), \"pi\": \(f.protectionType.rawValue), \"pif\": \(f.guardFormat.rawValue), \"pil\": \(f.placement.rawValue), \"layout\": \"\(f.layout.rawValue)\""
+            + (storageTag ? ", \"sts\": \(f.storageTagSize)" : "") + "}"
+    }
+
+    /// The policy line's fields as a JSON object, in the same order (`stag`, `stagmask` only with a
+    /// storage tag).
+    static func policyJSON(_ p: Policy, format f: Format, storageTag: Bool) -> String {
+        let t = f.tupleFormat
+        return "{\"prchk\": \"\(p.checks.name)\", \"pract\": \(p.generateOnWrite ? 1 : 0), \"apptag\": \"\(hex(UInt64(p.appTag), digits: 4))\", \"appmask\": \"\(hex(UInt64(p.appMask), digits: 4))\", \"reftag\": \(p.refTagBase), \"errors\": \"\(p.errors.rawValue)\", \"holes\": \"\(p.holes.rawValue)\""
+            + (storageTag ? ", \"stag\": \"\(hex(p.storageTag & t.storageTagMask, digits: t.storageTagDigits))\", \"stagmask\": \"\(hex(p.storageTagMask & t.storageTagMask, digits: t.storageTagDigits))\"" : "")
+            + "}"
+    }
+
     static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -159,6 +175,9 @@ enum Check {
             keys as for the mount; see difs -h) and prints the pi-status report.
               --json           the same fields as one JSON object
               --max-errors N   list at most N failing blocks (the counts stay complete)
+              --map            then a map of the image, a cell per run of blocks showing its worst
+                               state (coloured on a terminal; see difs map -h)
+              --blocks-per-cell N   blocks per cell of --map (default: at most \(MapCommand.textCells) cells)
               --repair --yes   then rewrite the PI of every failing block from its current data
                                (for images whose data is known good); exit 0 once repaired
             A progress line (blocks, MB/s, ETA) shows on stderr when it is a terminal and the scan

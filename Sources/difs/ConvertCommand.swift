@@ -1,7 +1,7 @@
 // `difs convert SRC DST`: writes SRC's blocks into a new image in another format or layout, beside
 // DST, and renames it into place only when every block has been written.
 import DifsCore
-import DifsFuse
+import DifsCommandLine
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,7 @@
 // `difs identify`: names an image's format from a sample of its written blocks and prints it as a
 // ready `-o` string with the evidence; `-o format=auto` on mount, check and inject runs the same.
 import DifsCore
-import DifsFuse
+import DifsCommandLine
 
 enum IdentifyCommand {
     static let usage = "usage: difs identify IMAGE [-o mdfile=PATH] [--json]"

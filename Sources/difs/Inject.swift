@@ -1,12 +1,12 @@
 // `difs inject`: corrupts one field of one block in place (a bit flip or a new value) and prints
 // the old and new bytes, so `difs check` and a mounted read have a known failure to find.
+import DifsCommandLine
 import DifsCore
-import DifsFuse
 
 enum Inject {
     static let usage = "usage: difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [--byte-offset N] [-o OPT,...]"
 
-    enum Field: String { case guardTag = "guard", appTag = "apptag", storageTag = "stag", refTag = "reftag", data }
+    typealias Field = InjectCommand.Field
 
     /// Where the change goes: `length` bytes at image byte `imageByte`, read as one big-endian number,
     /// of which the field is the `bitCount` bits from bit `bitShift` up (a storage tag and a reference
@@ -29,30 +29,18 @@ enum Inject {
     }
 
     static func main(_ arguments: Arguments) -> Int32 {
-        let path: SystemPath, lba: UInt64, field: Field, change: (bit: UInt64?, value: UInt64?), byteOffset: UInt64?
-        let options: Options
+        var command: InjectCommand
         do throws(ConfigError) {
-            let args = try SubcommandArguments(arguments, valued: ["--lba", "--field", "--bit", "--value", "--byte-offset"],
-                                               switches: ["-h", "--help"])
-            if !args.switches.isDisjoint(with: ["-h", "--help"]) { printHelp(); return 0 }
-            path = try args.image()
-            options = try IdentifyCommand.resolve(try Options.parse(args.optionGroups, passThroughAllowed: false),
-                                                  groups: args.optionGroups, image: path, passThroughAllowed: false, command: "inject")
-            guard let lbaText = args.values["--lba"] else { throw ConfigError("--lba N", "missing: which block?") }
-            lba = try parseCount(lbaText, flag: "--lba")
-            guard let fieldText = args.values["--field"] else { throw ConfigError("--field", "missing: guard, apptag, stag, reftag or data") }
-            guard let f = Field(rawValue: fieldText) else { throw ConfigError("--field \(fieldText)", "expected guard, apptag, stag, reftag or data") }
-            field = f
-            if args.values["--bit"] != nil && args.values["--value"] != nil {
-                throw ConfigError("--bit and --value", "give one of them, not both")
-            }
-            change = (try args.values["--bit"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--bit") },
-                      try args.values["--value"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--value") })
-            byteOffset = try args.values["--byte-offset"].map { (t) throws(ConfigError) in try parseCount(t, flag: "--byte-offset") }
-            if byteOffset != nil && field != .data { throw ConfigError("--byte-offset", "only with --field data") }
+            let args = try SubcommandArguments(arguments, valued: InjectCommand.valued, switches: InjectCommand.switches)
+            if args.wantsHelp { printHelp(); return 0 }
+            command = try InjectCommand(args)
+            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
+                                                          passThroughAllowed: false, command: "inject")
         } catch {
             return refuse("inject", error)
         }
+        let path = command.path, options = command.options, lba = command.lba, field = command.field
+        let change = (bit: command.bit, value: command.value), byteOffset = command.byteOffset
         noticeIgnoredProperties(options, command: "inject")
 
         do throws(ConfigError) {
@@ -102,9 +90,7 @@ enum Inject {
         let format = geometry.format
         let guardSize = format.guardFormat.guardSize
         let tuple = geometry.metadataByteOffset(lba: lba) + UInt64(format.tupleOffset)
-        if field != .data && !format.isProtected {
-            throw ConfigError("--field \(field.rawValue)", "pi=0 has no PI tuple; only --field data")
-        }
+        precondition(field == .data || format.isProtected, "InjectCommand refuses tuple fields with pi=0")
         // The storage and reference space after the guard and the apptag: the storage tag is its STS
         // most significant bits, the reference tag the rest (NVM Command Set 1.2 §5.3.1.4).
         let space = tuple + UInt64(guardSize) + 2, spaceLength = format.tupleSize - guardSize - 2

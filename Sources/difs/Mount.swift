@@ -1,4 +1,5 @@
 // Parsing and validating a mount command line, then handing the volume to the FUSE session.
+import DifsCommandLine
 import DifsCore
 import DifsFuse
 #if canImport(Glibc)
@@ -8,80 +9,31 @@ import Glibc
 enum Mount {
     static let usage = "usage: difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT[,OPT...]]   (difs -h for options)"
 
-    /// Everything from the command line, before anything is opened.
-    struct CommandLine {
-        var image: SystemPath?
-        var mountpoint: SystemPath?
-        var foreground = false
-        var debug = false
-        var singleThreaded = false
-        var help = false
-        var version = false
-        var optionGroups: [String] = []
-        var loop = RequestLoop()
-    }
-
-    static func parse(_ raw: Arguments) throws(ConfigError) -> CommandLine {
-        let arguments = raw.texts
-        var line = CommandLine()
-        var i = 0
-        while i < arguments.count {
-            let arg = arguments[i]
-            switch arg {
-            case "-h", "--help": line.help = true
-            case "-V", "--version": line.version = true
-            case "-f": line.foreground = true
-            case "-d", "--debug": line.debug = true; line.foreground = true
-            case "-s": line.singleThreaded = true
-            case "-o":
-                i += 1
-                guard i < arguments.count else { throw ConfigError("-o", "needs an option list (-o pi=1,...)") }
-                line.optionGroups.append(arguments[i])
-            case "-device":
-                // A QEMU `-device nvme-ns,...` pasted whole is an option list too.
-                i += 1
-                guard i < arguments.count else { throw ConfigError("-device", "needs a value (-device nvme-ns,...)") }
-                line.optionGroups.append(try deviceOptions(arguments[i]))
-            default:
-                if arg.hasPrefix("-o") {
-                    line.optionGroups.append(String(arg.dropFirst(2)))
-                } else if arg.hasPrefix("-") && arg.count > 1 {
-                    throw ConfigError(raw.shown(i), "unknown flag")
-                } else if line.image == nil {
-                    line.image = raw.path(i)
-                } else if line.mountpoint == nil {
-                    line.mountpoint = raw.path(i)
-                } else {
-                    throw ConfigError(raw.shown(i), "unexpected argument (IMAGE and MOUNTPOINT are already given)")
-                }
-            }
-            i += 1
-        }
-        return line
-    }
-
     static func main(_ arguments: Arguments) -> Int32 {
-        var line: CommandLine
-        var options: Options
+        let line: MountCommandLine
+        let validated: MountCommandLine.Validated
         do throws(ConfigError) {
-            line = try parse(arguments)
+            line = try MountCommandLine.parse(arguments)
             if line.help { printHelp(); return 0 }
             if line.version { print("difs 0.1 (libfuse \(FuseSession.libfuseVersion))"); return 0 }
-            let parsed = try Options.parse(line.optionGroups)
-            guard let image = line.image else { throw ConfigError("IMAGE", "missing") }
-            guard line.mountpoint != nil else { throw ConfigError("MOUNTPOINT", "missing") }
-            options = try IdentifyCommand.resolve(parsed, groups: line.optionGroups, image: image, passThroughAllowed: true, command: nil)
-            (line.loop, options.passThrough) = try requestLoop(options.passThrough, singleThreaded: line.singleThreaded)
+            var v = try line.validated()
+            if v.options.autoFormat {  // format=auto: the image names its format (IdentifyCommand)
+                var resolved = try IdentifyCommand.resolve(v.options, groups: line.optionGroups, image: v.image,
+                                                           passThroughAllowed: true, command: nil)
+                (v.loop, resolved.passThrough) = try RequestLoop.parse(resolved.passThrough, singleThreaded: line.singleThreaded)
+                v.options = resolved
+            }
+            validated = v
         } catch {
             printError(error.description)
             printError(usage)
             return 2
         }
-        return mount(line, options)
+        return mount(line, validated)
     }
 
-    static func mount(_ line: CommandLine, _ options: Options) -> Int32 {
-        let imagePath = line.image!, mountpoint = line.mountpoint!
+    static func mount(_ line: MountCommandLine, _ validated: MountCommandLine.Validated) -> Int32 {
+        let options = validated.options, imagePath = validated.image, mountpoint = validated.mountpoint
         let opened: OpenedImage
         do throws(ConfigError) {
             opened = try OpenedImage(path: imagePath, options: options, readOnly: options.readOnly, command: nil)
@@ -126,39 +78,10 @@ enum Mount {
         }
         let fileSystem = DifsFileSystem(volume: volume, image: image)
         let status = FuseSession.serve(fileSystem, mountpoint: mountpoint, imagePath: imagePath, libfuseOptions: fuseOptions,
-                                       foreground: line.foreground, debug: line.debug, loop: line.loop)
+                                       foreground: line.foreground, debug: line.debug, loop: validated.loop)
         // Unmounted: no write is in flight any more.
         if intentLog != nil { IntentSidecar.remove(forImage: imagePath) }
         return status
-    }
-
-    /// Takes libfuse's request-loop options (which fuse_session_new does not know; libfuse's own
-    /// command-line helper parses them) out of the options for libfuse, validated.
-    static func requestLoop(_ passThrough: [String], singleThreaded: Bool) throws(ConfigError) -> (RequestLoop, [String]) {
-        var loop = RequestLoop()
-        loop.singleThreaded = singleThreaded
-        var rest: [String] = []
-        for item in passThrough {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]), value = parts.count > 1 ? String(parts[1]) : nil
-            let subject = "-o \(item)"
-            func count(min: UInt32) throws(ConfigError) -> UInt32 {
-                guard let value, let n = UInt32(value), n >= min, n <= RequestLoop.threadLimit else {
-                    throw ConfigError(subject, "expected \(min) to \(RequestLoop.threadLimit)")
-                }
-                return n
-            }
-            switch key {
-            case "clone_fd":
-                guard value == nil else { throw ConfigError(subject, "takes no value") }
-                loop.cloneFD = true
-            case "max_threads": loop.maxThreads = try count(min: 1)
-            case "max_idle_threads": loop.maxIdleThreads = try count(min: 0)
-            default: rest.append(item); continue
-            }
-            if singleThreaded { throw ConfigError(subject, "sets up the multi-threaded loop; drop it or drop -s") }
-        }
-        return (loop, rest)
     }
 
     /// The mount point must be an existing directory with nothing mounted on it yet.
@@ -212,20 +135,25 @@ enum Mount {
               pi-status  a report of failing blocks and counters (read it to EOF)
 
             Flags:
-              -f         stay in the foreground
-              -d         debug: libfuse's request log (implies -f)
-              -s         single-threaded request loop
+              -f                 stay in the foreground
+              -d, --debug        debug: libfuse's request log (implies -f)
+              -s                 single-threaded request loop
+              -o OPT[,OPT...]    options, below (may be repeated; -oOPT joined works too)
+              -device nvme-ns,OPT,...   a QEMU -device nvme-ns option list pasted whole, as -o
+              -h, --help         this help
+              -V, --version      version
 
             Request loop options (multi-threaded loop; libfuse's names):
               -o max_threads=N       most worker threads, 1 to 100000 (default 10)
               -o max_idle_threads=N  idle workers kept (default: all are kept)
               -o clone_fd            each worker reads its own clone of /dev/fuse (default off)
-              -h         this help;  -V  version
 
             Offline subcommands (no FUSE needed; `difs SUBCOMMAND -h` for their flags):
               difs create IMAGE --blocks N | --size BYTES [-o ...] [--fill zero|pattern|random] [--unwritten]
-              difs check IMAGE [-o ...] [--json] [--max-errors N]
+              difs check IMAGE [-o ...] [--json] [--max-errors N] [--map] [--repair --yes]
               difs inject IMAGE --lba N --field guard|apptag|stag|reftag|data [--bit B | --value V] [-o ...]
+              difs show IMAGE --lba N [--count C] [-o ...] [--json]
+              difs map IMAGE [-o ...] [--svg FILE] [--blocks-per-cell N]
               difs identify IMAGE [--json]          name the format from a sample of written blocks
               difs convert SRC DST [-o SRCOPTS] [--to DSTOPTS] [--force] [--replace]
 

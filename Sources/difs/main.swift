@@ -1,5 +1,6 @@
 // The difs executable: `difs IMAGE MOUNTPOINT [-f] [-d] [-s] [-o OPT,...]` mounts; a first word
 // naming a subcommand runs it instead.
+import DifsCommandLine
 import DifsCore
 import DifsFuse
 #if canImport(Glibc)
@@ -13,12 +14,14 @@ let argumentBytes: [[UInt8]] = (1..<Int(CommandLine.argc)).map { i in
     SystemPath(cString: CommandLine.unsafeArgv[i]!).bytes
 }
 let arguments = Arguments(bytes: argumentBytes)
-// `create`, `check`, `inject`, `identify` and `convert` as a first word are subcommands; an image literally named so is
-// mounted as `./check`.
+// `create`, `check`, `inject`, `show`, `map`, `identify` and `convert` as a first word are
+// subcommands; an image literally named so is mounted as `./check`.
 switch arguments.texts.first {
 case "create": exit(Create.main(arguments.dropFirst()))
 case "check": exit(Check.main(arguments.dropFirst()))
 case "inject": exit(Inject.main(arguments.dropFirst()))
+case "show": exit(Show.main(arguments.dropFirst()))
+case "map": exit(Map.main(arguments.dropFirst()))
 case "identify": exit(IdentifyCommand.main(arguments.dropFirst()))
 case "convert": exit(ConvertCommand.main(arguments.dropFirst()))
 default: exit(Mount.main(arguments))

@@ -35,6 +35,26 @@ enum Check {
 
     static let usage = "usage: difs check IMAGE [-o OPT,...] [--json] [--max-errors N] [--map [--blocks-per-cell N]] [--repair --yes]"
 
+    /// How the readers (check, show, map) open an image: the format resolved (`format=auto`), the
+    /// ignored QEMU properties named, an intent log left by a killed daemon replayed, then the
+    /// image opened and locked. A reader shares the image with read-only mounts and other readers;
+    /// `repair` writes and so excludes everyone. A read-write mount excludes readers: their report
+    /// would mix blocks from before and after writes in flight.
+    static func openForReading(_ options: inout Options, groups: [String], path: SystemPath, command: String,
+                               repair: Bool = false) throws(ConfigError) -> OpenedImage {
+        options = try IdentifyCommand.resolve(options, groups: groups, image: path, passThroughAllowed: false, command: command)
+        noticeIgnoredProperties(options, command: command)
+        try replayLeftIntent(path: path, options: options)
+        let opened = try OpenedImage(path: path, options: options, readOnly: !repair, command: command)
+        if repair && opened.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
+        if repair {
+            try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount has it; unmount it before --repair")
+        } else {
+            try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
+        }
+        return opened
+    }
+
     static func main(_ arguments: Arguments) -> Int32 {
         var command: CheckCommand
         var map: BlockMap?
@@ -43,21 +63,8 @@ enum Check {
             let args = try SubcommandArguments(arguments, valued: CheckCommand.valued, switches: CheckCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try CheckCommand(args)
-            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
-                                                          passThroughAllowed: false, command: "check")
-            let path = command.path, repair = command.repair
-            noticeIgnoredProperties(command.options, command: "check")
-            try replayLeftIntent(path: path, options: command.options)
-            opened = try OpenedImage(path: path, options: command.options, readOnly: !repair, command: "check")
-            if repair && opened.isReadOnly { throw ConfigError(path.description, "image file is not writable; cannot --repair") }
-            // A reader shares the image with read-only mounts and other checks; --repair writes
-            // and so excludes everyone. A read-write mount excludes check: its report would mix
-            // blocks from before and after writes in flight.
-            if repair {
-                try opened.lock(.exclusive, path: path, fallback: "in use: a difs mount has it; unmount it before --repair")
-            } else {
-                try opened.lock(.shared, path: path, fallback: "in use: a read-write difs mount has it; unmount it first")
-            }
+            opened = try openForReading(&command.options, groups: args.optionGroups, path: command.path,
+                                        command: "check", repair: command.repair)
             if command.map {
                 let perCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
                                                       defaultCells: MapCommand.textCells)

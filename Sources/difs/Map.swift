@@ -17,13 +17,7 @@ enum Map {
             let args = try SubcommandArguments(arguments, valued: MapCommand.valued, switches: MapCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try MapCommand(args)
-            noticeIgnoredProperties(command.options, command: "map")
-            try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
-            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
-                                                          passThroughAllowed: false, command: "map")
-            opened = try OpenedImage(path: command.path, options: command.options, readOnly: true, command: "map")
-            // As check: shared with read-only mounts and other readers, not with a read-write mount.
-            try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
+            opened = try Check.openForReading(&command.options, groups: args.optionGroups, path: command.path, command: "map")
             blocksPerCell = try MapCommand.cellSize(command.blocksPerCell, blockCount: opened.geometry.blockCount,
                                                     defaultCells: command.svgPath == nil ? MapCommand.textCells : MapCommand.svgCells)
             if let svgPath = command.svgPath, svgPath != "-", sameFile(SystemPath(svgPath), command.path) {

@@ -12,13 +12,7 @@ enum Show {
             let args = try SubcommandArguments(arguments, valued: ShowCommand.valued, switches: ShowCommand.switches)
             if args.wantsHelp { printHelp(); return 0 }
             command = try ShowCommand(args)
-            noticeIgnoredProperties(command.options, command: "show")
-            try Check.replayLeftIntent(path: command.path, options: command.options)  // as check does
-            command.options = try IdentifyCommand.resolve(command.options, groups: args.optionGroups, image: command.path,
-                                                          passThroughAllowed: false, command: "show")
-            opened = try OpenedImage(path: command.path, options: command.options, readOnly: true, command: "show")
-            // As check: shared with read-only mounts and other readers, not with a read-write mount.
-            try opened.lock(.shared, path: command.path, fallback: "in use: a read-write difs mount has it; unmount it first")
+            opened = try Check.openForReading(&command.options, groups: args.optionGroups, path: command.path, command: "show")
             blocks = try command.blocks(in: opened.geometry.blockCount)
         } catch {
             return refuse("show", error)

@@ -6,18 +6,6 @@ import DifsCore
 import Foundation
 import Testing
 
-/// splitmix64, so every run draws the same patterns.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Extents of a unit bitmap, merged.
 func extents(ofUnits units: [Bool], unit: UInt64, size: UInt64) -> [Range<UInt64>] {
     var found: [Range<UInt64>] = []
@@ -36,7 +24,7 @@ struct AllocationMapTests {
         let unit: UInt64 = 4096, size: UInt64 = 64 * 4096 + 1000  // a short last unit
         var model = [Bool](repeating: false, count: Int((size + unit - 1) / unit))
         let map = AllocationMap(size: size, unit: Int(unit), extents: [])
-        var random = SeededRandom(state: seed)
+        var random = SplitMix64(state: seed)
         for _ in 0..<400 {
             let start = UInt64.random(in: 0..<size, using: &random)
             let end = min(size, start + UInt64.random(in: 1...(6 * unit), using: &random))
@@ -93,7 +81,7 @@ struct AllocationMapTests {
         let image = try ImageFile(path: SystemPath(path), readOnly: false)
         let map = try AllocationMap(reading: image)
         #expect(map.allocatedExtents.isEmpty)
-        var random = SeededRandom(state: 2024)
+        var random = SplitMix64(state: 2024)
         let bytes = [UInt8](repeating: 0xA5, count: 64 << 10)
         for step in 0..<300 {
             let start = UInt64.random(in: 0..<size, using: &random)

@@ -52,16 +52,59 @@ final class StripedLocks: @unchecked Sendable {
 }
 
 /// Page-aligned buffers reused across requests, so the hot path does not allocate (glibc would
-/// mmap and fault in a fresh 1 MiB buffer each time).
-final class BufferPool: Sendable {
+/// mmap and fault in a fresh 1 MiB buffer each time). Each thread keeps one buffer of its own
+/// (FUSE serves each request on one worker thread), so requests on different threads never meet on
+/// a lock: a shared free list under one mutex took half the daemon's CPU in lock spinning with
+/// four random readers. A nested request on the same thread (a write that reads a neighbour's
+/// metadata) takes a buffer from the shared list instead.
+final class BufferPool: @unchecked Sendable {
     private struct Buffer: @unchecked Sendable { let memory: UnsafeMutableRawBufferPointer }
+    /// One thread's own buffer, and whether a request on that thread is using it.
+    private final class ThreadBuffer {
+        var memory: UnsafeMutableRawBufferPointer
+        var inUse = false
+        init(_ memory: UnsafeMutableRawBufferPointer) { self.memory = memory }
+        deinit { memory.deallocate() }
+    }
     private let free = Mutex<[Buffer]>([])
     private let keep = 16
+    private var key = pthread_key_t()
+
+    init() {
+        // The thread's buffer is freed when the thread ends.
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<AnyObject>.fromOpaque(pointer).release() }
+        }
+    }
 
     func withBuffer<T, E: Error>(byteCount: Int, _ body: (UnsafeMutableRawBufferPointer) throws(E) -> T) throws(E) -> T {
+        let own = ownBuffer(byteCount)
+        if let own {
+            defer { own.inUse = false }
+            return try body(UnsafeMutableRawBufferPointer(rebasing: own.memory[0..<byteCount]))
+        }
         let buffer = take(byteCount)
         defer { give(buffer) }
         return try body(UnsafeMutableRawBufferPointer(rebasing: buffer.memory[0..<byteCount]))
+    }
+
+    /// This thread's buffer, grown to `byteCount` and marked in use; nil when a request on this
+    /// thread already uses it.
+    private func ownBuffer(_ byteCount: Int) -> ThreadBuffer? {
+        let own: ThreadBuffer
+        if let pointer = pthread_getspecific(key) {
+            own = Unmanaged<ThreadBuffer>.fromOpaque(pointer).takeUnretainedValue()
+            guard !own.inUse else { return nil }
+            if own.memory.count < byteCount {
+                own.memory.deallocate()
+                own.memory = .allocate(byteCount: max(byteCount, 1 << 16), alignment: 4096)
+            }
+        } else {
+            own = ThreadBuffer(.allocate(byteCount: max(byteCount, 1 << 16), alignment: 4096))
+            pthread_setspecific(key, Unmanaged.passRetained(own).toOpaque())
+        }
+        own.inUse = true
+        return own
     }
 
     private func take(_ byteCount: Int) -> Buffer {
@@ -85,6 +128,14 @@ final class BufferPool: Sendable {
         dropped?.memory.deallocate()
     }
 
-    deinit { free.withLock { list in list.forEach { $0.memory.deallocate() } } }
+    deinit {
+        // This thread's buffer goes now; other threads' go when they end (the key's destructor
+        // does not run after pthread_key_delete, so those are released here only for this thread).
+        if let pointer = pthread_getspecific(key) {
+            pthread_setspecific(key, nil)
+            Unmanaged<ThreadBuffer>.fromOpaque(pointer).release()
+        }
+        pthread_key_delete(key)
+        free.withLock { list in list.forEach { $0.memory.deallocate() } }
+    }
 }
-

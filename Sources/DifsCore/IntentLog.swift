@@ -36,7 +36,9 @@ public final class IntentLog: Sendable {
         let blocks = maxRequestBytes / geometry.logicalBlockSize + 2
         self.maxBlocks = blocks
         let L = geometry.logicalBlockSize, M = geometry.metadataSize
-        let body = blocks * (2 * M + 4 + L)
+        // Every block's old and new metadata and (at worst) old data, and room for the neighbours
+        // (8 bytes each: they lie within a few allocation units of the write, far fewer than 8192).
+        let body = blocks * (2 * M + 4 + L) + 8192 * 8
         self.slotBytes = (Self.headerBytes + body + 4095) / 4096 * 4096
     }
 
@@ -53,6 +55,7 @@ public final class IntentLog: Sendable {
     /// Records `record` in a free slot (one write) and returns the slot: the write it describes may
     /// begin. Fails (ENOSPC, ...) with nothing of the image changed.
     func begin(_ record: IntentRecord) throws(SystemError) -> Int {
+        precondition(record.bytes.count <= slotBytes, "intent record of \(record.bytes.count) bytes overflows its \(slotBytes)-byte slot")
         let slot = slots.withLock { s in
             if let slot = s.free.popLast() { return slot }
             s.next += 1

@@ -43,7 +43,7 @@ struct BlockRun {
     }
 
     var byteCount: Int { blockCount * (L + M) }
-    /// Where a span's guards go in a buffer of `byteCountWithGuards` bytes: after the blocks, aligned.
+    /// Where a run's guards go in a buffer of `byteCountWithGuards` bytes: after the blocks, aligned.
     var guardOffset: Int { (byteCount + 7) & ~7 }
     var byteCountWithGuards: Int { guardOffset + GuardTags.byteCount(blockCount) }
     /// Bytes from one block's data (metadata) to the next's in the buffer.
@@ -69,9 +69,8 @@ struct BlockRun {
 
     /// Image bytes holding the blocks' data (interleaved: the whole run).
     var dataRun: Range<UInt64> { firstData..<(firstData + UInt64(interleaved ? byteCount : blockCount * L)) }
-    var metadataRun: Range<UInt64> { firstMetadata..<(firstMetadata + UInt64(blockCount * M)) }
 
-    /// Reads the span: one read of the whole run interleaved, a data read and a metadata read separate.
+    /// Reads the run: one read of the whole run interleaved, a data read and a metadata read separate.
     func load(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore) throws(SystemError) {
         if interleaved {
             try store.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount]), at: firstData)
@@ -85,22 +84,15 @@ struct BlockRun {
     func loadForWrite(_ buffer: UnsafeMutableRawBufferPointer, from store: any BlockStore,
                       head: Bool, tail: Bool, generate: Bool, oldMetadata: Bool) throws(SystemError) {
         if interleaved { return try load(buffer, from: store) }
-        do {
-            // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten
-            // (unless the intent log wants the old metadata).
-            if generate && M > 0 && (M > geometry.format.tupleSize || head || tail || oldMetadata) {
-                try store.read(into: metadataBytes(buffer), at: firstMetadata)
-            }
-            if head { try store.read(into: data(buffer, 0), at: firstData) }
-            if tail && (blockCount > 1 || !head) {
-                try store.read(into: data(buffer, blockCount - 1), at: firstData + UInt64((blockCount - 1) * L))
-            }
+        // Whole blocks whose metadata is only the tuple need nothing old: all of it is rewritten
+        // (unless the intent log wants the old metadata).
+        if generate && M > 0 && (M > geometry.format.tupleSize || head || tail || oldMetadata) {
+            try store.read(into: metadataBytes(buffer), at: firstMetadata)
         }
-    }
-
-    /// The image ranges a write of the span covers.
-    func imageRanges(writingMetadata: Bool) -> [Range<UInt64>] {
-        interleaved || !writingMetadata || M == 0 ? [dataRun] : [dataRun, metadataRun]
+        if head { try store.read(into: data(buffer, 0), at: firstData) }
+        if tail && (blockCount > 1 || !head) {
+            try store.read(into: data(buffer, blockCount - 1), at: firstData + UInt64((blockCount - 1) * L))
+        }
     }
 
     /// Copies user bytes into the blocks' data at `byteOffset` from the first block's start.
@@ -121,7 +113,7 @@ struct BlockRun {
         }
     }
 
-    /// Separate layout: copies the caller's bytes that fall in block `i` into the span's copy of it.
+    /// Separate layout: copies the caller's bytes that fall in block `i` into the run's copy of it.
     func merge(_ caller: UnsafeRawBufferPointer, callerStart: Int, into buffer: UnsafeMutableRawBufferPointer, block i: Int) {
         let blockStart = i * L - callerStart  // the block's start in the caller's bytes (negative: before them)
         let from = max(0, blockStart), to = min(caller.count, blockStart + L)
@@ -130,7 +122,7 @@ struct BlockRun {
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: caller[from..<to]))
     }
 
-    /// Separate layout: the span's metadata, all blocks.
+    /// Separate layout: the run's metadata, all blocks.
     func metadataBytes(_ buffer: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: buffer[(blockCount * L)..<byteCount])
     }

@@ -20,7 +20,7 @@ public enum Allocation: Sendable, Equatable {
 }
 
 /// Bytes by image-file offset. `ImageFile` is the real one; tests use an in-memory store.
-public protocol BlockStore: Sendable {
+public protocol BlockStore: AnyObject, Sendable {
     /// Image size in bytes.
     var size: UInt64 { get }
     /// The file system's allocation unit (st_blksize): a write allocates whole units.

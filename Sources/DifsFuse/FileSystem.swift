@@ -171,17 +171,20 @@ public final class DifsFileSystem: Sendable {
     }
 
     func read(_ req: fuse_req_t?, _ ino: fuse_ino_t, size: Int, offset: off_t, _ fi: UnsafeMutablePointer<fuse_file_info>?) {
-        let reply: (UnsafeRawBufferPointer) -> Void = { bytes in _ = fuse_reply_buf(req, bytes.baseAddress, bytes.count) }
+        // The reply is a closure literal at each call: a closure kept in a variable would be
+        // allocated on the heap for every request.
         do {
             switch Inode(rawValue: ino) {
             case .data:
-                try volume.readData(at: UInt64(offset), count: size, shortReadAllowed: Self.isDirectRead(fi), reply)
-            case .metadata: try volume.readMetadata(at: UInt64(offset), count: size, reply)
+                try volume.readData(at: UInt64(offset), count: size, shortReadAllowed: Self.isDirectRead(fi)) {
+                    _ = fuse_reply_buf(req, $0.baseAddress, $0.count)
+                }
+            case .metadata: try volume.readMetadata(at: UInt64(offset), count: size) { _ = fuse_reply_buf(req, $0.baseAddress, $0.count) }
             case .status:
                 let fh = fi?.pointee.fh ?? 0
                 let text = snapshots.withLock { $0.texts[fh] } ?? []
                 let start = min(Int(offset), text.count), end = min(start + size, text.count)
-                text.withUnsafeBytes { reply(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                text.withUnsafeBytes { _ = fuse_reply_buf(req, $0.baseAddress.map { $0 + start }, end - start) }
             case .root: fuse_reply_err(req, EISDIR)
             case nil: fuse_reply_err(req, ENOENT)
             }

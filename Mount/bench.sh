@@ -151,6 +151,28 @@ image() {  # image 512|4096: path of a filled image in /dev/shm, made on first u
 }
 label_512="512+8 pif=0"; label_4096="4096+16 pif=2"
 
+# ---- ceilings: what the check alone costs on this CPU. A checked read does all the passthrough
+# does plus a CRC over every byte it returns (a PRACT write, over every byte it takes). Were all
+# else free, difs / passthrough could reach at most t / (t + c) per request, t the passthrough's
+# time and c the CRC's on this CPU's fastest path (difs-crcbench, batched as difs calls it, over
+# the blocks of one 1 MiB request): with B the passthrough's bytes per second and C the CRC's,
+# C / (C + B). With every CPU busy (4 jobs) the passthrough's time per request is ncpu / IOPS of
+# CPU, and the bound C / (C + B / ncpu). Printed under each row with a target, so a MISS shows
+# whether the target is above what this CPU's CRC allows.
+crc_algo_512=crc16-t10dif crc_block_512=512 crc_algo_4096=crc64-nvme crc_block_4096=4096
+crc_gbps() {  # crc_gbps 512|4096: the batched CRC rate (GB/s), measured now
+    local a=crc_algo_$1 b=crc_block_$1
+    "$bin/difs-crcbench" --path auto --algo "${!a}" | awk -v b="${!b}" '$3 == b && $5 == "batch" { print $6 }'
+}
+# ceiling CRC_GBPS BASELINE_MBPS TARGET [CPUS]: the row under the last one, and a summary line.
+ceiling() {
+    local c verdict
+    c=$(awk -v g="$1" -v b="$2" -v n="${4:-1}" 'BEGIN { printf "%.3f", g * 1000 / (g * 1000 + b / n) }')
+    verdict=$(awk -v c="$c" -v t="$3" 'BEGIN { print (c >= t ? "target below it" : "TARGET ABOVE IT") }')
+    printf '%-52s %10s %10s %6s %-11s %s\n' "  ceiling: the CRC alone ($1 GB/s)" "" "" "$(f2 "$c")" "" "$verdict"
+    summary+=("$(printf '%-68s %6s  %s' "  ceiling on this CPU: the CRC alone" "$(f2 "$c")" "$verdict")")
+}
+
 echo "difs bench: ${size_mib} MiB, $rounds rounds, fio ${fio_seconds} s, sections: $sections"
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r), libfuse $(pkg-config --modversion fuse3)"
 echo "ratios are difs / baseline (sparse: sparse / filled); (range) = lowest and highest per-round ratio"
@@ -164,8 +186,10 @@ if want seq; then
         mount_fs pt "$img" "$b"
         header "seq: 1 MiB direct, ${!l}, difs checked vs passthrough, image in /dev/shm (MB/s)"
         pair "read_seq $a" "read_seq $b"; row "read 1 MiB, ${!l}" ">=" 0.95
+        ceiling "$(crc_gbps $g)" "$pb" 0.95
         # zeros: difs writes them with their PI, the passthrough writes the same bytes again
         pair "write_seq $a" "write_seq $b"; row "PRACT write 1 MiB, ${!l}" ">=" 0.90
+        ceiling "$(crc_gbps $g)" "$pb" 0.90
         umount_fs "$a"; rss_checked=$hwm_kib
         umount_fs "$b"
         mount_fs difs "$img" "$a" -o "${!f/pi=1/pi=0}"
@@ -178,19 +202,26 @@ if want seq; then
 fi
 
 # ---- rand: 4 KiB random reads, QD1 pinned two ways and 4 jobs unpinned
-# rand_rows DIFS_DIR PT_DIR LABEL [TARGETS]: the three placements.
+# rand_rows DIFS_DIR PT_DIR LABEL [TARGETS 512|4096]: the three placements (with the targets and
+# their ceilings for that format when TARGETS is given).
 rand_rows() {
-    local a=$1 b=$2 l=$3 targets=${4:-}
+    local a=$1 b=$2 l=$3 targets=${4:-} g=${5:-}
     pin "$a" 0; pin "$b" 0
     pair "fio_iops $a/data 1 0" "fio_iops $b/data 1 0"
-    if [ -n "$targets" ]; then row "QD1 pinned, same CPU, $l" ">=" 0.95; else row "QD1 pinned, same CPU, $l"; fi
+    if [ -n "$targets" ]; then
+        row "QD1 pinned, same CPU, $l" ">=" 0.95
+        ceiling "$(crc_gbps "$g")" "$(awk -v i="$pb" 'BEGIN { print i * 4096 / 1e6 }')" 0.95
+    else row "QD1 pinned, same CPU, $l"; fi
     if ((ncpu > 1)); then
         pin "$a" 1; pin "$b" 1
         pair "fio_iops $a/data 1 0" "fio_iops $b/data 1 0"; row "QD1 pinned, different CPUs, $l"
     fi
     unpin "$a"; unpin "$b"
     pair "fio_iops $a/data 4" "fio_iops $b/data 4"
-    if [ -n "$targets" ]; then row "4 jobs unpinned, $l" ">=" 0.90; else row "4 jobs unpinned, $l"; fi
+    if [ -n "$targets" ]; then
+        row "4 jobs unpinned, $l" ">=" 0.90
+        ceiling "$(crc_gbps "$g")" "$(awk -v i="$pb" 'BEGIN { print i * 4096 / 1e6 }')" 0.90 "$ncpu"
+    else row "4 jobs unpinned, $l"; fi
 }
 if want rand; then
     a=$work/a b=$work/b
@@ -199,7 +230,7 @@ if want rand; then
         img=$(image $g); f=fmt_$g; l=label_$g
         mount_fs difs "$img" "$a" -o "${!f}"
         mount_fs pt "$img" "$b"
-        rand_rows "$a" "$b" "${!l}" targets
+        rand_rows "$a" "$b" "${!l}" targets "$g"
         umount_fs "$a"; umount_fs "$b"
     done
 fi

@@ -6,11 +6,14 @@ import Musl
 #endif
 import Synchronization
 
-/// 64 reader-writer locks; block `lba` is guarded by stripe `lba % 64`. A request locks the set of
-/// stripes its blocks need, always in ascending stripe order, so two requests never deadlock; a
+/// 64 reader-writer locks; block `lba` is guarded by stripe `(lba / 8) % 64`: eight consecutive
+/// blocks share one, so a 4 KiB request of 512-byte blocks takes one lock, not eight (eight lock
+/// and unlock pairs were 2.5% of the daemon's samples with four random readers). A request locks the set
+/// of stripes its blocks need, always in ascending stripe order, so two requests never deadlock; a
 /// data write holds its blocks' stripes exclusively while it updates data and tuple together.
 final class StripedLocks: @unchecked Sendable {
     static let stripeCount = 64
+    static let blocksPerStripe: UInt64 = 8
     private let locks: UnsafeMutablePointer<pthread_rwlock_t>
 
     init() {
@@ -25,13 +28,16 @@ final class StripedLocks: @unchecked Sendable {
 
     /// The stripes of blocks `lbas` as a bit mask.
     static func mask(_ lbas: ClosedRange<UInt64>) -> UInt64 {
-        if lbas.upperBound - lbas.lowerBound >= UInt64(stripeCount) - 1 { return ~0 }
+        let first = lbas.lowerBound / blocksPerStripe, last = lbas.upperBound / blocksPerStripe
+        if last - first >= UInt64(stripeCount) - 1 { return ~0 }
         var mask: UInt64 = 0
-        for lba in lbas { mask |= 1 << (lba % UInt64(stripeCount)) }
+        for group in first...last { mask |= 1 << (group % UInt64(stripeCount)) }
         return mask
     }
 
-    static func covers(_ mask: UInt64, lba: UInt64) -> Bool { mask & (1 << (lba % UInt64(stripeCount))) != 0 }
+    static func covers(_ mask: UInt64, lba: UInt64) -> Bool {
+        mask & (1 << (lba / blocksPerStripe % UInt64(stripeCount))) != 0
+    }
 
     func withLocks<T, E: Error>(_ mask: UInt64, exclusive: Bool, _ body: () throws(E) -> T) throws(E) -> T {
         var m = mask

@@ -151,7 +151,23 @@ public struct ProtectionContext: Sendable {
     func verify(data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer, lba: UInt64,
                 computedGuard: UInt64?) -> BlockVerdict {
         let tuple = PITuple(decoding: UnsafeRawBufferPointer(rebasing: metadata[tupleOffset...]), format: tupleFormat)
+        let computed = policy.checks.contains(.guardTag) ? computedGuard ?? computeGuard(data: data, metadata: metadata) : 0
+        switch judge(tuple, lba: lba, computedGuard: computed) {
+        case .passed: return .ok
+        case .escaped: return .escaped
+        case .failed(let kind): return .failed(failure(kind, tuple, lba: lba, computedGuard: computed))
+        }
+    }
 
+    /// What `judge` finds: every enabled check passed, the tuple escaped them, or the first failing one.
+    enum Judgement: Equatable {
+        case passed, escaped, failed(PIErrorKind)
+    }
+
+    /// The checks themselves, in their order: escapes, then guard, apptag, storage tag and reftag as
+    /// the policy enables them. `computedGuard` is the block's guard when the guard is checked.
+    @inline(__always)
+    func judge(_ tuple: PITuple, lba: UInt64, computedGuard: UInt64) -> Judgement {
         // Escapes, before any check (NVM Command Set 1.2 §5.3.3; dif.c nvme_dif_prchk_*): types 1/2
         // skip every check, STC's included, when apptag == 0xFFFF; type 3 only when "the protection
         // information Application Tag and Logical Block Reference Tag, if defined, have all bits set
@@ -160,18 +176,10 @@ public struct ProtectionContext: Sendable {
         if tuple.appTag == 0xFFFF {
             if format.protectionType != .type3 || tuple.refTag == refTagMask { return .escaped }
         }
-
         let checks = policy.checks
-        if checks.contains(.guardTag) {
-            let computed = computedGuard ?? computeGuard(data: data, metadata: metadata)
-            if computed != tuple.guardTag {
-                return .failed(PIError(kind: .guardTag, lba: lba, stored: tuple.guardTag, expected: computed,
-                                       fieldDigits: tupleFormat.guardDigits))
-            }
-        }
+        if checks.contains(.guardTag) && computedGuard != tuple.guardTag { return .failed(.guardTag) }
         if checks.contains(.appTag) && (tuple.appTag & policy.appMask) != (policy.appTag & policy.appMask) {
-            return .failed(PIError(kind: .appTag, lba: lba, stored: UInt64(tuple.appTag), expected: UInt64(policy.appTag),
-                                   appMask: policy.appMask, fieldDigits: 4))
+            return .failed(.appTag)
         }
         // Storage tag (STC), after the apptag as §5.3.3 lists it: "compares unmasked bits in the
         // Storage Tag field to the Logical Block Storage Tag (LBST) field ... A bit ... is masked
@@ -179,17 +187,48 @@ public struct ProtectionContext: Sendable {
         // Tag Mask (LBSTM)". Only when a storage tag is defined (STS > 0).
         if checks.contains(.storageTag) && tupleFormat.storageTagBits > 0
             && (tuple.storageTag & storageTagCompareMask) != (policy.storageTag & storageTagCompareMask) {
-            return .failed(PIError(kind: .storageTag, lba: lba, stored: tuple.storageTag,
-                                   expected: policy.storageTag & tupleFormat.storageTagMask,
-                                   mask: storageTagCompareMask, fieldDigits: tupleFormat.storageTagDigits))
+            return .failed(.storageTag)
         }
         // Reference tag, "if defined" (§5.3.3): STS may take the whole space.
         if checks.contains(.refTag), tupleFormat.refTagBits > 0, let expected = expectedRefTag(lba: lba),
            tuple.refTag != expected {
-            return .failed(PIError(kind: .refTag, lba: lba, stored: tuple.refTag, expected: expected,
-                                   fieldDigits: tupleFormat.refTagDigits))
+            return .failed(.refTag)
         }
-        return .ok
+        return .passed
+    }
+
+    /// The evidence of a failed check: both values, at the field's width.
+    func failure(_ kind: PIErrorKind, _ tuple: PITuple, lba: UInt64, computedGuard: UInt64) -> PIError {
+        switch kind {
+        case .guardTag:
+            return PIError(kind: .guardTag, lba: lba, stored: tuple.guardTag, expected: computedGuard,
+                           fieldDigits: tupleFormat.guardDigits)
+        case .appTag:
+            return PIError(kind: .appTag, lba: lba, stored: UInt64(tuple.appTag), expected: UInt64(policy.appTag),
+                           appMask: policy.appMask, fieldDigits: 4)
+        case .storageTag:
+            return PIError(kind: .storageTag, lba: lba, stored: tuple.storageTag,
+                           expected: policy.storageTag & tupleFormat.storageTagMask,
+                           mask: storageTagCompareMask, fieldDigits: tupleFormat.storageTagDigits)
+        case .refTag:
+            return PIError(kind: .refTag, lba: lba, stored: tuple.refTag, expected: expectedRefTag(lba: lba) ?? 0,
+                           fieldDigits: tupleFormat.refTagDigits)
+        }
+    }
+
+    /// How many blocks of a run, from its first on, pass every enabled check (`judge`), their guards
+    /// computed: the common case of a checked read, in one tight loop. Block i's metadata is at
+    /// `metadata + i * metadataStride`; the first block that does not pass (escaped or failing)
+    /// is left for `verify`, which says why.
+    func passingCount(metadata: UnsafeRawPointer, metadataStride: Int, guards: GuardTags, firstLBA: UInt64,
+                      count: Int) -> Int {
+        let checksGuard = policy.checks.contains(.guardTag)
+        for i in 0..<count {
+            let tuple = PITuple(decoding: UnsafeRawBufferPointer(start: metadata + i * metadataStride + tupleOffset,
+                                                                 count: format.tupleSize), format: tupleFormat)
+            if judge(tuple, lba: firstLBA &+ UInt64(i), computedGuard: checksGuard ? guards[i] : 0) != .passed { return i }
+        }
+        return count
     }
 
     /// The guards of `count` blocks of a run whose data and metadata repeat at fixed strides, in one

@@ -105,10 +105,16 @@ public final class Volume: Sendable {
                 try io { () throws(SystemError) in try run.load(buffer, from: store) }
                 var replyEnd = end
                 if geometry.format.isProtected {
-                    let allocation = unwritten.allocation(of: run.dataRun)
                     let guards = computeGuards(run, buffer)
+                    // A block whose tags pass cannot fail (the unwritten rule only turns failures
+                    // and escapes into unwritten), so verdicts, and the allocation map they ask,
+                    // start at the first block that does not pass.
+                    let passing = context.passingCount(metadata: run.metadata(buffer, 0).baseAddress!,
+                                                       metadataStride: run.metadataStride, guards: guards,
+                                                       firstLBA: blocks.lowerBound, count: run.blockCount)
+                    let allocation = passing < run.blockCount ? unwritten.allocation(of: run.dataRun) : nil
                     var reported = false
-                    for i in 0..<run.blockCount {
+                    for i in passing..<run.blockCount {
                         let lba = blocks.lowerBound + UInt64(i)
                         guard case .failed(let failure) = unwritten.verdict(
                             context, lba: lba, allocation: allocation, data: run.dataBytes(buffer, i),

@@ -178,6 +178,15 @@ public struct IntentRecord: Sendable {
 
     mutating func setOldMetadata(_ i: Int, _ source: UnsafeRawBufferPointer) { copy(source, to: oldMetadataOffset + i * M) }
     mutating func setNewMetadata(_ i: Int, _ source: UnsafeRawBufferPointer) { copy(source, to: newMetadataOffset + i * M) }
+    /// Every block's old (new) metadata at once, from the run's contiguous metadata (separate layout).
+    mutating func setOldMetadata(_ all: UnsafeRawBufferPointer) {
+        precondition(all.count == blockCount * M)
+        copy(all, to: oldMetadataOffset)
+    }
+    mutating func setNewMetadata(_ all: UnsafeRawBufferPointer) {
+        precondition(all.count == blockCount * M)
+        copy(all, to: newMetadataOffset)
+    }
     /// Old data of the `k`-th kept block.
     mutating func setOldData(kept k: Int, _ source: UnsafeRawBufferPointer) { copy(source, to: keptDataOffset + k * L) }
     /// Old metadata of block `i` with its tuple replaced by the unwritten one (all ones): the block
@@ -190,10 +199,14 @@ public struct IntentRecord: Sendable {
     /// Seals the record: the checksum goes into the header.
     mutating func seal() { store(checksum, at: 24) }
 
+    /// CRC-32C of the record with its checksum field (bytes 24..<28) taken as zeros.
     var checksum: UInt32 {
-        var copy = bytes
-        for j in 24..<28 { copy[j] = 0 }
-        return copy.withUnsafeBytes { CRC.crc32c($0) }
+        bytes.withUnsafeBytes { all in
+            let zeros: UInt32 = 0
+            var crc = CRC.crc32c(UnsafeRawBufferPointer(rebasing: all[0..<24]))
+            crc = withUnsafeBytes(of: zeros) { CRC.crc32c($0, continuing: crc) }
+            return CRC.crc32c(UnsafeRawBufferPointer(rebasing: all[28...]), continuing: crc)
+        }
     }
 
     private mutating func copy(_ source: UnsafeRawBufferPointer, to offset: Int) {

@@ -136,9 +136,25 @@ public struct ProtectionContext: Sendable {
     func generate(data: UnsafeRawBufferPointer, metadata: UnsafeMutableRawBufferPointer, lba: UInt64,
                   computedGuard: UInt64?) {
         let guardTag = computedGuard ?? computeGuard(data: data, metadata: UnsafeRawBufferPointer(metadata))
-        let tuple = PITuple(guardTag: guardTag, appTag: policy.appTag, storageTag: policy.storageTag,
-                            refTag: generatedRefTag(lba: lba))
-        tuple.encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: tupleFormat)
+        generatedTuple(lba: lba, guardTag: guardTag)
+            .encode(into: UnsafeMutableRawBufferPointer(rebasing: metadata[tupleOffset...]), format: tupleFormat)
+    }
+
+    /// The tuple PRACT writes for block `lba` with guard `guardTag`.
+    @inline(__always)
+    func generatedTuple(lba: UInt64, guardTag: UInt64) -> PITuple {
+        PITuple(guardTag: guardTag, appTag: policy.appTag, storageTag: policy.storageTag, refTag: generatedRefTag(lba: lba))
+    }
+
+    /// `generate` over `count` blocks of a run whose guards are computed, in one tight loop (as
+    /// `passingCount` checks them): block i's metadata is at `metadata + i * metadataStride`.
+    func generateTuples(metadata: UnsafeMutableRawPointer, metadataStride: Int, guards: GuardTags, firstLBA: UInt64,
+                        count: Int) {
+        for i in 0..<count {
+            generatedTuple(lba: firstLBA &+ UInt64(i), guardTag: guards[i])
+                .encode(into: UnsafeMutableRawBufferPointer(start: metadata + i * metadataStride + tupleOffset,
+                                                            count: format.tupleSize), format: tupleFormat)
+        }
     }
 
     /// Checks block `lba`'s tuple against its data: escapes, then guard, apptag, storage tag and

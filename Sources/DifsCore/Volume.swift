@@ -185,10 +185,15 @@ public final class Volume: Sendable {
         let run = write.run
         let kept = (0..<run.blockCount).filter { log.crossesPage(run.blocks.lowerBound + UInt64($0)) }
         var record = IntentRecord(geometry: geometry, firstLBA: run.blocks.lowerBound, blockCount: run.blockCount, kept: kept)
-        let allocation = unwritten.allocation(of: run.dataRun)
-        for i in 0..<run.blockCount {
-            record.setOldMetadata(i, UnsafeRawBufferPointer(run.metadata(buffer, i)))
-            if unwritten.isUnwritten(run.blocks.lowerBound + UInt64(i), allocation, data: run.dataBytes(buffer, i)) {
+        if run.interleaved {
+            for i in 0..<run.blockCount { record.setOldMetadata(i, UnsafeRawBufferPointer(run.metadata(buffer, i))) }
+        } else {
+            record.setOldMetadata(UnsafeRawBufferPointer(run.metadataBytes(buffer)))
+        }
+        // With no hole under the run (nil) no block is unwritten.
+        if let allocation = unwritten.allocation(of: run.dataRun) {
+            for i in 0..<run.blockCount
+            where unwritten.isUnwritten(run.blocks.lowerBound + UInt64(i), allocation, data: run.dataBytes(buffer, i)) {
                 record.markOldUnwritten(i, tupleOffset: geometry.format.tupleOffset, tupleSize: geometry.format.tupleSize)
             }
         }
@@ -207,7 +212,11 @@ public final class Volume: Sendable {
 
     /// The intent record's new half: each block's metadata with its fresh tuple.
     func recordNew(_ write: DataWrite, _ buffer: UnsafeMutableRawBufferPointer, into record: inout IntentRecord) {
-        for i in 0..<write.run.blockCount { record.setNewMetadata(i, UnsafeRawBufferPointer(write.run.metadata(buffer, i))) }
+        if write.run.interleaved {
+            for i in 0..<write.run.blockCount { record.setNewMetadata(i, UnsafeRawBufferPointer(write.run.metadata(buffer, i))) }
+        } else {
+            record.setNewMetadata(UnsafeRawBufferPointer(write.run.metadataBytes(buffer)))
+        }
     }
 
     /// A partial block keeps bytes the caller does not write, so its old contents must pass their
@@ -247,9 +256,14 @@ public final class Volume: Sendable {
                                   metadata: run.metadata(buffer, first).baseAddress!, metadataStride: run.M,
                                   count: batched.count, into: guards.advanced(by: first))
         }
-        for i in 0..<run.blockCount {
+        if !batched.isEmpty {
+            context.generateTuples(metadata: run.metadata(buffer, batched.lowerBound).baseAddress!,
+                                   metadataStride: run.metadataStride, guards: guards.advanced(by: batched.lowerBound),
+                                   firstLBA: run.blocks.lowerBound + UInt64(batched.lowerBound), count: batched.count)
+        }
+        for i in 0..<run.blockCount where !batched.contains(i) {  // partial blocks: their guards one by one
             context.generate(data: write.blockData(buffer, i), metadata: run.metadata(buffer, i),
-                             lba: run.blocks.lowerBound + UInt64(i), computedGuard: batched.contains(i) ? guards[i] : nil)
+                             lba: run.blocks.lowerBound + UInt64(i), computedGuard: nil)
         }
     }
 

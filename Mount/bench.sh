@@ -5,6 +5,7 @@
 # same request loop. Each pair is measured in alternation (difs then baseline, then baseline then
 # difs, ...), for --rounds rounds (at least 5); a row shows the medians, the median of the
 # per-round ratios and their range, so a neighbour's burst of CPU spoils one round, not the row.
+# Under each row with a target: the ceiling this machine sets for it (Mount/floor.c, built here).
 #
 # Run as root:  Mount/bench.sh [--quick] [--only NAME[,NAME...]] [--size-mib N] [--rounds N]
 #                              [--fio-seconds S] [--ext4-dir DIR]

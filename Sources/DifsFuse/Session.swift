@@ -70,11 +70,3 @@ public enum FuseSession {
 
     public static var libfuseVersion: String { String(cString: fuse_pkgversion()) }
 }
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
-    }
-}

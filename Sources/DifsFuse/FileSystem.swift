@@ -229,14 +229,7 @@ public final class DifsFileSystem: Sendable {
     /// fallocate(2): Deallocate and Write Zeroes on `data`, zeros on `metadata`, allocation a no-op
     /// (`Volume.fallocate` says which mode does what). Never ENOSYS: the kernel would stop asking.
     func fallocate(_ req: fuse_req_t?, _ ino: fuse_ino_t, mode: Int32, offset: off_t, length: off_t) {
-        let file: VolumeFile
-        switch Inode(rawValue: ino) {
-        case .data: file = .data
-        case .metadata: file = .metadata
-        case .status: fuse_reply_err(req, EACCES); return
-        case .root: fuse_reply_err(req, EISDIR); return
-        case nil: fuse_reply_err(req, ENOENT); return
-        }
+        guard let file = volumeFile(req, ino, statusErrno: EACCES) else { return }
         guard offset >= 0, length > 0 else { fuse_reply_err(req, EINVAL); return }
         do {
             try volume.fallocate(file, mode: mode, at: UInt64(offset), count: UInt64(length))
@@ -251,14 +244,8 @@ public final class DifsFileSystem: Sendable {
     func lseek(_ req: fuse_req_t?, _ ino: fuse_ino_t, offset: off_t, whence: Int32) {
         // SEEK_DATA and SEEK_HOLE, which Glibc defines only under _GNU_SOURCE.
         let seekData: Int32 = 3, seekHole: Int32 = 4
-        let file: VolumeFile
-        switch Inode(rawValue: ino) {
-        case .data: file = .data
-        case .metadata: file = .metadata
-        case .status: fuse_reply_err(req, ENXIO); return  // size 0: nothing at or after any offset
-        case .root: fuse_reply_err(req, EISDIR); return
-        case nil: fuse_reply_err(req, ENOENT); return
-        }
+        // pi-status has size 0: nothing at or after any offset.
+        guard let file = volumeFile(req, ino, statusErrno: ENXIO) else { return }
         guard whence == seekData || whence == seekHole else { fuse_reply_err(req, EINVAL); return }
         guard offset >= 0 else { fuse_reply_err(req, ENXIO); return }
         do {
@@ -269,6 +256,19 @@ public final class DifsFileSystem: Sendable {
         } catch {
             fuse_reply_err(req, errnoValue(error))
         }
+    }
+
+    /// The volume file `ino` is (`data` or `metadata`); for any other inode, replies `statusErrno`
+    /// (pi-status), EISDIR (the root) or ENOENT and returns nil.
+    private func volumeFile(_ req: fuse_req_t?, _ ino: fuse_ino_t, statusErrno: Int32) -> VolumeFile? {
+        switch Inode(rawValue: ino) {
+        case .data: return .data
+        case .metadata: return .metadata
+        case .status: fuse_reply_err(req, statusErrno)
+        case .root: fuse_reply_err(req, EISDIR)
+        case nil: fuse_reply_err(req, ENOENT)
+        }
+        return nil
     }
 
     /// flush and fsync both flush the image (QEMU's FUSE export does the same for flush).

@@ -153,16 +153,8 @@ public final class ImageFile: BlockStore {
         var extents: [Range<UInt64>] = []
         var cursor = bytes.lowerBound
         while cursor < bytes.upperBound {
-            let dataStart = lseek(descriptor, off_t(cursor), SEEK_DATA)
-            if dataStart < 0 {
-                if errno == ENXIO { break }  // no data after cursor
-                throw SystemError(errno: errno, operation: "SEEK_DATA on image")
-            }
-            let start = UInt64(dataStart)
-            if start >= bytes.upperBound { break }
-            let holeStart = lseek(descriptor, off_t(start), SEEK_HOLE)
-            if holeStart < 0 { throw SystemError(errno: errno, operation: "SEEK_HOLE on image") }
-            let end = min(UInt64(holeStart), bytes.upperBound)
+            guard let extent = try dataExtent(from: cursor), extent.lowerBound < bytes.upperBound else { break }
+            let start = extent.lowerBound, end = min(extent.upperBound, bytes.upperBound)
             if start == bytes.lowerBound && end == bytes.upperBound && extents.isEmpty { return .data }
             extents.append(start..<end)
             cursor = end

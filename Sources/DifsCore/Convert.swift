@@ -193,7 +193,12 @@ public struct Converter {
         let guards = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * GuardTags.byteCount(n), alignment: 64)
         defer { [data, sourceMetadata, targetMetadata, interleaved, guards].forEach { $0.deallocate() } }
         let sourceGuards = GuardTags(storage: guards.baseAddress!, format: sf.guardFormat)
-        let targetGuards = GuardTags(storage: guards.baseAddress! + GuardTags.byteCount(n), format: tf.guardFormat)
+        // The same CRC over the same bytes (a conversion of layout or tags only, no metadata
+        // prefix under either guard): the source's guards are the target's, computed once.
+        let sameGuards = sf.isProtected && tf.isProtected && sf.guardFormat == tf.guardFormat
+            && sf.guardedMetadataPrefix == 0 && tf.guardedMetadataPrefix == 0
+        let targetGuards = sameGuards ? sourceGuards
+            : GuardTags(storage: guards.baseAddress! + GuardTags.byteCount(n), format: tf.guardFormat)
         var outcomes = [ConvertOutcome](repeating: .unwritten, count: n)
 
         var first: UInt64 = 0
@@ -211,7 +216,7 @@ public struct Converter {
                 mapping.carryExtraBytes(from: UnsafeRawBufferPointer(rebasing: sourceMetadata[(i * SM)..<((i + 1) * SM)]),
                                         to: UnsafeMutableRawBufferPointer(rebasing: targetMetadata[(i * TM)..<((i + 1) * TM)]))
             }
-            if tf.isProtected {
+            if tf.isProtected && !sameGuards {
                 CRC.guardTags(tf.guardFormat, data: data.baseAddress!, blockLength: L, dataStride: L,
                               prefix: targetMetadata.baseAddress!, prefixLength: tf.guardedMetadataPrefix, prefixStride: TM,
                               count: count, into: targetGuards.storage)
